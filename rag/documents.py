@@ -1,0 +1,187 @@
+"""Loading source files into Documents: decode, strip front matter, extract visible text, normalise, hash."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rag.analysis import detect_language
+from rag.schema import Document
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+
+
+class DocumentError(ValueError):
+    """A file or text that cannot become a document; the message says why, for a person."""
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise_body(text: str) -> str:
+    """NFC, Unix newlines, no trailing whitespace at the end: the form offsets point into."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.rstrip()
+
+
+def doc_id_from_path(path: Path, root: Path | None = None) -> str:
+    """A stable id from the file's path below its ingest root: 'sub/My File.md' -> 'sub--my-file'."""
+    rel = path.relative_to(root) if root is not None and path.is_relative_to(root) else Path(path.name)
+    parts = [re.sub(r"[^a-z0-9._-]+", "-", p.lower()).strip("-.") for p in rel.with_suffix("").parts]
+    doc_id = "--".join(p for p in parts if p)[:128]
+    return doc_id or "document"
+
+
+def check_doc_id(doc_id: str) -> str:
+    if not DOC_ID_PATTERN.match(doc_id):
+        raise DocumentError(
+            f"doc_id {doc_id!r} is not allowed: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit."
+        )
+    return doc_id
+
+
+def make_document(
+    text: str,
+    *,
+    doc_id: str,
+    title: str | None = None,
+    source: str = "",
+    metadata: dict[str, Any] | None = None,
+    language: str | None = None,
+) -> Document:
+    """Build a Document from a body text; the one place bodies are normalised and hashed."""
+    check_doc_id(doc_id)
+    body = normalise_body(text)
+    if not body.strip():
+        raise DocumentError("the document is empty: it has no text to index.")
+    meta = dict(metadata or {})
+    return Document(
+        doc_id=doc_id,
+        title=(title or _first_line(body) or doc_id)[:200],
+        text=body,
+        source=source,
+        sha256=sha256_text(body),
+        language=language or str(meta.get("language") or detect_language(body)),
+        metadata=meta,
+    )
+
+
+def load_bytes(data: bytes, filename: str, *, doc_id: str, source: str = "") -> Document:
+    """Turn the bytes of a file named `filename` into a Document, or raise DocumentError."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DocumentError(
+            f"{filename}: unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}."
+        )
+    if not data.strip():
+        raise DocumentError(f"{filename}: the file is empty.")
+    if suffix == ".pdf":
+        body, meta = _read_pdf(data, filename)
+    else:
+        text = _decode(data, filename)
+        meta, text = _split_front_matter(text, filename)
+        body = _html_text(text) if suffix in (".html", ".htm") else text
+        if suffix in (".html", ".htm") and "title" not in meta:
+            meta["title"] = _html_title(text)
+    title = meta.pop("title", None)
+    meta_doc_id = meta.pop("doc_id", None)
+    try:
+        return make_document(
+            body,
+            doc_id=str(meta_doc_id or doc_id),
+            title=str(title) if title else None,
+            source=source or filename,
+            metadata=meta,
+            language=str(meta["language"]) if meta.get("language") else None,
+        )
+    except DocumentError as exc:
+        raise DocumentError(f"{filename}: {exc}") from None
+
+
+def load_file(path: Path, root: Path | None = None) -> Document:
+    """Load one file from disk; its doc_id comes from its path below `root`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot be read ({exc.strerror}).") from None
+    return load_bytes(data, str(path), doc_id=doc_id_from_path(path, root), source=str(path))
+
+
+def _decode(data: bytes, filename: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise DocumentError(f"{filename}: looks like a binary file, not text.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"{filename}: is not valid UTF-8 (byte {exc.start}); save it as UTF-8 and try again."
+        ) from None
+    controls = sum(1 for ch in text[:8192] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    if controls > max(8, len(text[:8192]) // 50):
+        raise DocumentError(f"{filename}: looks like a binary file, not text.")
+    return text
+
+
+def _split_front_matter(text: str, filename: str) -> tuple[dict[str, Any], str]:
+    """YAML front matter between '---' lines at the top holds metadata, never body text."""
+    normalised = text.replace("\r\n", "\n")
+    match = _FRONT_MATTER.match(normalised)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError:
+        raise DocumentError(f"{filename}: the front matter between '---' lines is not valid YAML.") from None
+    if not isinstance(meta, dict):
+        raise DocumentError(f"{filename}: the front matter must be a YAML mapping.")
+    return {str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}, normalised[
+        match.end() :
+    ]
+
+
+def _html_text(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "head", "svg"]):
+        tag.decompose()
+    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in soup.get_text("\n").splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _html_title(html: str) -> str | None:
+    match = re.search(r"<title[^>]*>(.*?)</title>", html, re.IGNORECASE | re.DOTALL)
+    return re.sub(r"\s+", " ", match.group(1)).strip() or None if match else None
+
+
+def _read_pdf(data: bytes, filename: str) -> tuple[str, dict[str, Any]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise DocumentError(f"{filename}: is not a readable PDF ({exc}).") from None
+    meta: dict[str, Any] = {}
+    if info is not None and info.title:
+        meta["title"] = str(info.title)
+    return "\n\n".join(p.strip() for p in pages if p.strip()), meta
+
+
+def _first_line(body: str) -> str:
+    for line in body.splitlines():
+        line = line.strip(" #-*\t")
+        if line:
+            return line
+    return ""

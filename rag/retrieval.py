@@ -1,0 +1,122 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.embeddings import Embedder
+from rag.lexical import BM25Index
+from rag.schema import Passage
+from rag.store import ChromaStore, DocRecord, StoredChunk
+
+RetrieverMode = str  # "hybrid" | "dense" | "bm25"
+MODES = ("hybrid", "dense", "bm25")
+
+
+class UnknownDocuments(LookupError):
+    """A filter names documents that are not in the index."""
+
+    def __init__(self, doc_ids: Sequence[str]) -> None:
+        super().__init__(f"unknown doc_ids in filter: {', '.join(sorted(doc_ids))}")
+        self.doc_ids = list(doc_ids)
+
+
+@dataclass(frozen=True)
+class IndexView:
+    """The visible state of the store at one revision: committed documents, their chunks, and BM25."""
+
+    revision: str
+    registry: dict[str, DocRecord]
+    chunks: dict[str, StoredChunk]
+    bm25: BM25Index
+
+    def visible(self, chunk: StoredChunk) -> bool:
+        record = self.registry.get(chunk.doc_id)
+        return record is not None and record.version == chunk.version
+
+
+def load_view(store: ChromaStore) -> IndexView:
+    """Read the registry and every committed chunk; build BM25 over them. Revision is read first, so a
+    commit that lands meanwhile changes the revision and the next check rebuilds."""
+    revision = store.revision()
+    registry = store.registry()
+    chunks = {
+        c.chunk_id: c
+        for c in store.iter_chunks()
+        if (rec := registry.get(c.doc_id)) is not None and rec.version == c.version
+    }
+    bm25 = BM25Index.build([(c.chunk_id, c.text, registry[c.doc_id].language) for c in chunks.values()])
+    return IndexView(revision, registry, chunks, bm25)
+
+
+class HybridRetriever:
+    """Ranks visible chunks for a question. The lexical index follows the store's revision, so every
+    process sharing one Chroma server sees the same documents."""
+
+    def __init__(self, store: ChromaStore, embedder: Embedder, candidates: int = 30, rrf_k: int = 60) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self._view: IndexView | None = None
+        self._lock = threading.Lock()
+
+    def view(self) -> IndexView:
+        """The current visible state, rebuilt only when another ingest or delete changed the store."""
+        revision = self.store.revision()
+        view = self._view
+        if view is not None and view.revision == revision:
+            return view
+        with self._lock:
+            if self._view is None or self._view.revision != revision:
+                self._view = load_view(self.store)
+            return self._view
+
+    def search(
+        self, query: str, k: int, doc_ids: Sequence[str] | None = None, mode: RetrieverMode = "hybrid"
+    ) -> list[Passage]:
+        if mode not in MODES:
+            raise ValueError(f"unknown retriever {mode!r}; valid: {', '.join(MODES)}")
+        view = self.view()
+        if doc_ids:
+            unknown = [d for d in doc_ids if d not in view.registry]
+            if unknown:
+                raise UnknownDocuments(unknown)
+        n = max(k, self.candidates)
+        rankings: list[list[tuple[str, float]]] = []
+        if mode in ("hybrid", "dense"):
+            rankings.append(self._dense(view, query, n, doc_ids))
+        if mode in ("hybrid", "bm25"):
+            allowed = set(doc_ids) if doc_ids else None
+            rankings.append(
+                view.bm25.search(
+                    query, n, allowed=None if allowed is None else (lambda cid: view.chunks[cid].doc_id in allowed)
+                )
+            )
+        scored = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, self.rrf_k)
+        return [self._passage(view, cid, score) for cid, score in scored[:k] if cid in view.chunks]
+
+    def _dense(self, view: IndexView, query: str, n: int, doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:
+        vector = self.embedder.embed_query(query)
+        hits = self.store.dense_query(vector, n + 8, doc_ids)  # a few spare for uncommitted leftovers
+        return [(c.chunk_id, s) for c, s in hits if c.chunk_id in view.chunks][:n]
+
+    @staticmethod
+    def _passage(view: IndexView, cid: str, score: float) -> Passage:
+        chunk = view.chunks[cid]
+        record = view.registry[chunk.doc_id]
+        return Passage(
+            doc_id=chunk.doc_id, chunk_id=cid, title=record.title, source=record.source,
+            start=chunk.start, end=chunk.end, text=chunk.text, score=round(float(score), 6),
+        )
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[tuple[str, float]]], k: int = 60) -> list[tuple[str, float]]:
+    """Fuse ranked lists: score(d) = sum over lists of 1 / (k + rank), rank starting at 1."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, (cid, _) in enumerate(ranking, start=1):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

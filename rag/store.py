@@ -1,0 +1,275 @@
+"""Chroma storage of chunks, document bodies and the index revision, embedded or as a server.
+
+A document becomes visible in one step: its chunks are written under a new version first, then its
+registry record (body, sha256, version) is upserted. Readers only see chunks whose version matches the
+registry, so a crash at any point leaves one complete version visible. Leftover chunks are collected later.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaClientSettings
+
+from rag.config import StoreSettings
+from rag.schema import Chunk, Document, DocumentInfo
+
+_PLACEHOLDER = [1.0]  # registry and meta records carry no meaningful vector
+_REVISION_ID = "revision"
+ORPHAN_GRACE_S = 600.0  # never collect chunks this young: another process may be about to commit them
+
+
+class StoreUnavailable(RuntimeError):
+    """Chroma cannot be reached; the message names where it was expected."""
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """A registry entry: the committed version of one document."""
+
+    doc_id: str
+    title: str
+    source: str
+    sha256: str
+    version: str
+    chunks: int
+    language: str
+    ingested_at: str
+    metadata: dict[str, Any]
+
+    def info(self) -> DocumentInfo:
+        return DocumentInfo(
+            doc_id=self.doc_id,
+            title=self.title,
+            source=self.source,
+            sha256=self.sha256,
+            chunks=self.chunks,
+            language=self.language,
+            ingested_at=self.ingested_at,
+        )
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    chunk_id: str
+    doc_id: str
+    version: str
+    start: int
+    end: int
+    text: str
+
+
+def version_of(sha256: str) -> str:
+    return sha256[:16]
+
+
+def chunk_id(doc_id: str, version: str, index: int) -> str:
+    return f"{doc_id}::{version}::{index}"
+
+
+class ChromaStore:
+    """The three collections behind Quelle: chunks (dense vectors), docs (registry + bodies), meta."""
+
+    def __init__(self, settings: StoreSettings, data_dir: str) -> None:
+        self.settings = settings
+        client_settings = ChromaClientSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_host:
+            self.where = f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+            try:
+                self.client = chromadb.HttpClient(
+                    host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
+                    settings=client_settings,
+                )
+            except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
+                raise StoreUnavailable(f"cannot reach the {self.where}: {exc}") from None
+        else:
+            self.where = f"embedded Chroma in {data_dir}/chroma"
+            self.client = chromadb.PersistentClient(path=f"{data_dir}/chroma", settings=client_settings)
+        prefix = settings.collection_prefix
+        try:
+            self.chunks = self.client.get_or_create_collection(
+                f"{prefix}_chunks", metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+            self.docs = self.client.get_or_create_collection(f"{prefix}_docs", embedding_function=None)
+            self.meta = self.client.get_or_create_collection(f"{prefix}_meta", embedding_function=None)
+        except Exception as exc:
+            raise StoreUnavailable(f"cannot open the collections in the {self.where}: {exc}") from None
+        self.batch = max(1, min(1000, int(self.client.get_max_batch_size())))
+
+    # -- health and revision ------------------------------------------------------------------
+
+    def heartbeat(self) -> None:
+        try:
+            self.client.heartbeat()
+            self.meta.count()
+        except Exception as exc:
+            raise StoreUnavailable(f"the {self.where} is not answering: {exc}") from None
+
+    def revision(self) -> str:
+        """Changes whenever a document is committed or removed, in any process sharing this store."""
+        got = self.meta.get(ids=[_REVISION_ID], include=["documents"])
+        docs = got.get("documents") or []
+        return docs[0] if docs and docs[0] else "0"
+
+    def _bump_revision(self) -> None:
+        self.meta.upsert(ids=[_REVISION_ID], embeddings=[_PLACEHOLDER], documents=[uuid.uuid4().hex])
+
+    # -- registry ---------------------------------------------------------------------------
+
+    def registry(self) -> dict[str, DocRecord]:
+        got = self.docs.get(include=["metadatas"])
+        return {i: _record(i, m) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+
+    def record(self, doc_id: str) -> DocRecord | None:
+        got = self.docs.get(ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            return None
+        return _record(doc_id, (got["metadatas"] or [{}])[0])
+
+    def body(self, doc_id: str) -> tuple[DocRecord, str] | None:
+        got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return _record(doc_id, (got["metadatas"] or [{}])[0]), (got["documents"] or [""])[0]
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write_chunks(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray) -> str:
+        """Write a document's chunks under its content version (not yet visible). Returns the version."""
+        version = version_of(doc.sha256)
+        self.chunks.delete(where={"$and": [{"doc_id": doc.doc_id}, {"version": version}]})
+        now = time.time()
+        for lo in range(0, len(chunks), self.batch):
+            part = chunks[lo : lo + self.batch]
+            self.chunks.add(
+                ids=[chunk_id(doc.doc_id, version, c.index) for c in part],
+                embeddings=embeddings[lo : lo + len(part)],
+                documents=[c.text for c in part],
+                metadatas=[
+                    {"doc_id": doc.doc_id, "version": version, "index": c.index, "start": c.start, "end": c.end,
+                     "written_at": now}
+                    for c in part
+                ],
+            )
+        stored = len(self.chunks.get(where={"$and": [{"doc_id": doc.doc_id}, {"version": version}]}, include=[])["ids"])
+        if stored != len(chunks):
+            raise StoreUnavailable(f"{doc.doc_id}: wrote {len(chunks)} chunks but {stored} are stored")
+        return version
+
+    def commit(self, doc: Document, chunk_count: int) -> DocRecord:
+        """Make the written version the visible one: one upsert of the registry record."""
+        metadata = {
+            "title": doc.title,
+            "source": doc.source,
+            "sha256": doc.sha256,
+            "version": version_of(doc.sha256),
+            "chunks": chunk_count,
+            "language": doc.language,
+            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "metadata_json": json.dumps(doc.metadata, ensure_ascii=False, default=str),
+        }
+        self.docs.upsert(ids=[doc.doc_id], embeddings=[_PLACEHOLDER], documents=[doc.text], metadatas=[metadata])
+        self._bump_revision()
+        return _record(doc.doc_id, metadata)
+
+    def drop_other_versions(self, doc_id: str, keep: str) -> None:
+        self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep}}]})
+
+    def remove(self, doc_id: str) -> bool:
+        """Remove a document: the registry record first (it disappears at once), then its chunks."""
+        if self.record(doc_id) is None:
+            return False
+        self.docs.delete(ids=[doc_id])
+        self._bump_revision()
+        self.chunks.delete(where={"doc_id": doc_id})
+        return True
+
+    def collect_orphans(self, grace_s: float = ORPHAN_GRACE_S) -> int:
+        """Delete chunks of versions that were never committed or were replaced (older than the grace)."""
+        registry = self.registry()
+        cutoff = time.time() - grace_s
+        stale = [
+            c.chunk_id
+            for c, written in self._iter_chunk_meta()
+            if (rec := registry.get(c.doc_id)) is None or rec.version != c.version
+            if written < cutoff
+        ]
+        for lo in range(0, len(stale), self.batch):
+            self.chunks.delete(ids=stale[lo : lo + self.batch])
+        return len(stale)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def iter_chunks(self, include_text: bool = True) -> Iterator[StoredChunk]:
+        """Every stored chunk (committed or not), page by page."""
+        for chunk, _ in self._iter_chunk_meta(include_text):
+            yield chunk
+
+    def _iter_chunk_meta(self, include_text: bool = False) -> Iterator[tuple[StoredChunk, float]]:
+        include: list[Any] = ["metadatas", "documents"] if include_text else ["metadatas"]
+        offset = 0
+        while True:
+            got = self.chunks.get(include=include, limit=self.batch, offset=offset)
+            ids = got["ids"]
+            if not ids:
+                return
+            texts = got.get("documents") or [""] * len(ids)
+            for cid, meta, text in zip(ids, got["metadatas"] or [], texts, strict=True):
+                yield _stored(cid, meta, text or ""), float(meta.get("written_at", 0.0))
+            offset += len(ids)
+
+    def chunks_of(self, doc_id: str, version: str) -> list[StoredChunk]:
+        got = self.chunks.get(
+            where={"$and": [{"doc_id": doc_id}, {"version": version}]}, include=["metadatas", "documents"]
+        )
+        found = [_stored(i, m, t or "") for i, m, t in zip(got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True)]
+        return sorted(found, key=lambda c: c.start)
+
+    def dense_query(
+        self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks by cosine similarity (1 - distance), best first."""
+        total = self.chunks.count()
+        if total == 0:
+            return []
+        where: Any = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
+        got = self.chunks.query(
+            query_embeddings=[embedding.tolist()], n_results=min(n, total), where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        ids, metas = got["ids"][0], (got["metadatas"] or [[]])[0]
+        texts, dists = (got["documents"] or [[]])[0], (got["distances"] or [[]])[0]
+        return [(_stored(i, m, t or ""), 1.0 - float(d)) for i, m, t, d in zip(ids, metas, texts, dists, strict=True)]
+
+
+def _record(doc_id: str, meta: Any) -> DocRecord:
+    return DocRecord(
+        doc_id=doc_id,
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        sha256=str(meta.get("sha256", "")),
+        version=str(meta.get("version", "")),
+        chunks=int(meta.get("chunks", 0)),
+        language=str(meta.get("language", "")),
+        ingested_at=str(meta.get("ingested_at", "")),
+        metadata=json.loads(str(meta.get("metadata_json") or "{}")),
+    )
+
+
+def _stored(cid: str, meta: Any, text: str) -> StoredChunk:
+    return StoredChunk(
+        chunk_id=cid,
+        doc_id=str(meta["doc_id"]),
+        version=str(meta["version"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+    )

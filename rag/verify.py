@@ -1,0 +1,143 @@
+"""Grounding verifier: does the evidence a sentence cites support its numbers, names and key terms?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.analysis import (
+    QUANTITY_WORDS,
+    STOPWORDS,
+    detect_language,
+    extract_numbers,
+    fold,
+    is_model_token,
+    iter_tokens,
+    name_of,
+    names,
+    number_term,
+    numbers_match,
+    word_forms,
+)
+
+# Same language: at least this share of the sentence's own key words must occur in the cited evidence.
+MIN_TERM_SUPPORT = 0.5
+# Across languages (an English sentence citing German evidence) few words share a stem; numbers and names
+# are checked as strictly as ever, and at least this many key words must still be shared, unless the
+# sentence states a number (numbers and names then carry the claim).
+MIN_SHARED_TERMS_CROSS = 1
+# A word matches an evidence word sharing this long a prefix: German compounds and inflections
+# ("Grafikprozessoren"/"Grafikprozessor"), and English-German cognates ("interested"/"interessiert").
+MIN_SHARED_PREFIX = 6
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a sentence is supported by what it cites, and if not, why (for logs and evals)."""
+
+    supported: bool
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CitedEvidence:
+    """The cited texts, prepared for lookups: numbers, every word form, folded words, language."""
+
+    numbers: tuple[float, ...]
+    forms: frozenset[str]
+    words: frozenset[str]
+    language: str
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> CitedEvidence:
+        text = "\n".join(texts)
+        words = {fold(t.text) for t in iter_tokens(text, compounds=True)}
+        forms = set().union(*(word_forms(t.text) for t in iter_tokens(text, compounds=True)))
+        return cls(tuple(extract_numbers(text)), frozenset(forms), frozenset(words), detect_language(text))
+
+    def has_number(self, value: float) -> bool:
+        return any(numbers_match(value, found) for found in self.numbers)
+
+    def has_word(self, word: str) -> bool:
+        """The word, a stem or equivalent of it, or (for longer words) a word sharing its first letters."""
+        if word_forms(word) & self.forms:
+            return True
+        folded = fold(word)
+        if is_model_token(folded) or len(folded) < MIN_SHARED_PREFIX:
+            return False
+        prefix = folded[:MIN_SHARED_PREFIX]
+        return any(w.startswith(prefix) for w in self.words)
+
+
+def verify_sentence(sentence: str, cited_texts: Sequence[str], question: str = "") -> Verdict:
+    """Check one answer sentence against the texts it cites.
+
+    Every number must occur (as a value) in the evidence, and every name or model token (910B, H20,
+    Nvidia); key words must be supported: a share of MIN_TERM_SUPPORT in the same language, at least
+    MIN_SHARED_TERMS_CROSS across languages. Words that only restate the question are neutral: they
+    neither support nor sink the sentence. Names and numbers from the question get no such pass."""
+    texts = [t for t in cited_texts if t.strip()]
+    if not texts:
+        return Verdict(False, ("no cited evidence",))
+    evidence = CitedEvidence.of(texts)
+    language = detect_language(sentence)
+    reasons = [*_missing_numbers(sentence, evidence), *_missing_names(sentence, language, evidence)]
+    reasons += _weak_terms(sentence, language, evidence, question)
+    return Verdict(not reasons, tuple(reasons))
+
+
+def _missing_numbers(sentence: str, evidence: CitedEvidence) -> list[str]:
+    return [
+        f"number {number_term(value)} not in cited evidence"
+        for value in dict.fromkeys(extract_numbers(sentence))
+        if not evidence.has_number(value)
+    ]
+
+
+def _missing_names(sentence: str, language: str, evidence: CitedEvidence) -> list[str]:
+    # Model tokens match exactly (word_forms does not stem them): "910C" is no "910B".
+    return [
+        f"name '{name}' not in cited evidence"
+        for name in sorted(names(sentence, language))
+        if not evidence.has_word(name)
+    ]
+
+
+def _weak_terms(sentence: str, language: str, evidence: CitedEvidence, question: str) -> list[str]:
+    words = _key_words(sentence, language)
+    asked = {form for word in _key_words(question, detect_language(question)) for form in word_forms(word)}
+    supported = [w for w in words if evidence.has_word(w)]
+    # Restating the question is neither support nor invention.
+    scored = [w for w in words if w in supported or not word_forms(w) & asked]
+    unsupported = [w for w in scored if w not in supported]
+    # Numbers and names count as grounding: the checks above have already failed any that are not cited.
+    if not (supported or extract_numbers(sentence) or names(sentence, language)):
+        return ["nothing in the sentence is found in the cited evidence"]
+    if not scored:
+        return []
+    if language != evidence.language:
+        # A stated number, checked with all names above, carries the claim where words cannot be compared.
+        if len(supported) >= MIN_SHARED_TERMS_CROSS or extract_numbers(sentence):
+            return []
+        return [f"no key word shared with the cited evidence (unsupported: {', '.join(unsupported)})"]
+    share = len(supported) / len(scored)
+    if share >= MIN_TERM_SUPPORT:
+        return []
+    return [f"only {share:.0%} of key words in cited evidence (unsupported: {', '.join(unsupported)})"]
+
+
+def _key_words(text: str, language: str) -> list[str]:
+    """Distinct folded content words of a text; numbers, scale words and names are checked on their own."""
+    words: dict[str, None] = {}
+    for token in iter_tokens(text):
+        folded = fold(token.text)
+        if (
+            len(folded) < 2
+            or folded in STOPWORDS
+            or folded in QUANTITY_WORDS
+            or folded[0].isdigit()
+            or name_of(token, language) is not None
+        ):
+            continue
+        words[folded] = None
+    return list(words)

@@ -1,0 +1,131 @@
+"""Answering over the seed article: verified generated sentences, extractive fallback, refusals, offsets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from rag.answer import parse_sentences
+from rag.llm import LLMProvider, Message
+from rag.schema import Answer
+from tests.conftest import SEED
+
+
+class ScriptedLLM(LLMProvider):
+    """A fake model that answers with a fixed text, streamed in small pieces like a real one."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.prompts: list[list[Message]] = []
+
+    def generate(self, messages: list[Message], *, max_tokens: int | None = None) -> str:
+        self.prompts.append(messages)
+        return self.reply
+
+    def stream(self, messages: list[Message], *, max_tokens: int | None = None) -> Iterator[str]:
+        text = self.generate(messages, max_tokens=max_tokens)
+        for i in range(0, len(text), 7):
+            yield text[i : i + 7]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, embedder):  # type: ignore[no-untyped-def]
+    """One service over the seed article; tests swap its LLM."""
+    from rag.config import load_settings
+    from rag.service import Quelle
+
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("data"), llm={"provider": "none"})
+    quelle = Quelle(settings, embedder=embedder)
+    quelle.ingest([SEED], show_progress=False)
+    return quelle
+
+
+def ask_with(quelle, reply: str | None, question: str) -> Answer:  # type: ignore[no-untyped-def]
+    from rag.llm.none import NoLLM
+
+    quelle.answerer.llm = ScriptedLLM(reply) if reply is not None else NoLLM()
+    return quelle.ask(question)
+
+
+def assert_offsets_exact(quelle, answer: Answer) -> None:  # type: ignore[no-untyped-def]
+    for c in answer.citations:
+        _, body = quelle.get_document(c.doc_id)
+        assert body[c.start : c.end] == c.quote
+
+
+def test_parse_sentences_attaches_trailing_citations() -> None:
+    parsed = parse_sentences("Baidu bestellte 1.600 Chips. [1] Bytedance gab 2 Milliarden aus [2][3].")
+    assert parsed == [("Baidu bestellte 1.600 Chips. [1]", [1]), ("Bytedance gab 2 Milliarden aus [2][3].", [2, 3])]
+
+
+QUESTIONS = [
+    ("Wie viele Ascend-910B-Chips hat Baidu bestellt?", ["1.600"]),
+    ("How many Ascend 910B chips did Baidu order?", ["1.600"]),
+    ("Wie viel hat Bytedance im vergangenen Jahr für Nvidia-Chips ausgegeben?", ["2 Milliarden"]),
+    ("How much did ByteDance spend on Nvidia chips last year?", ["2 Milliarden"]),
+    ("Wie viele H20-GPUs soll Nvidia dieses Jahr in China ausliefern?", ["eine Million"]),
+    ("How many H20 GPUs is Nvidia expected to ship in China this year?", ["eine Million"]),
+]
+
+
+@pytest.mark.parametrize(("question", "facts"), QUESTIONS)
+def test_extractive_answers_cite_the_fact_at_exact_offsets(seeded, question: str, facts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    answer = ask_with(seeded, None, question)
+    assert answer.mode == "extractive" and answer.answerable
+    assert answer.language == ("en" if question.startswith(("How", "What")) else "de")
+    assert any(all(f in c.quote for f in facts) for c in answer.citations)
+    assert_offsets_exact(seeded, answer)
+    assert [s.citations for s in answer.sentences] == [[c.id] for c in answer.citations]
+
+
+def test_generated_answer_keeps_the_supported_sentence(seeded) -> None:  # type: ignore[no-untyped-def]
+    answer = ask_with(seeded, "Baidu hat 1.600 Ascend-910B-Chips bestellt [1].", "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
+    assert answer.mode == "generated"
+    assert answer.answer == "Baidu hat 1.600 Ascend-910B-Chips bestellt [1]."
+    assert "1.600" in answer.citations[0].quote
+    assert_offsets_exact(seeded, answer)
+
+
+def test_a_planted_wrong_number_is_dropped(seeded) -> None:  # type: ignore[no-untyped-def]
+    reply = "Baidu hat 1.600 Ascend-910B-Chips bestellt [1]. Sie kosteten 99 Millionen US-Dollar [1]."
+    answer = ask_with(seeded, reply, "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
+    assert answer.mode == "generated"
+    assert "99 Millionen" not in answer.answer and "1.600" in answer.answer
+    assert [s.text for s in answer.rejected] == ["Sie kosteten 99 Millionen US-Dollar [1]."]
+
+
+def test_nothing_verified_falls_back_to_quoting(seeded) -> None:  # type: ignore[no-untyped-def]
+    reply = "Baidu hat 3.200 Chips bestellt [1]. Das steht in Quelle [9]."
+    answer = ask_with(seeded, reply, "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
+    assert answer.mode == "extractive"
+    assert "3.200" not in answer.answer and "1.600" in answer.answer
+    assert len(answer.rejected) == 2
+    assert_offsets_exact(seeded, answer)
+
+
+def test_uncited_sentences_are_dropped(seeded) -> None:  # type: ignore[no-untyped-def]
+    answer = ask_with(seeded, "Baidu hat 1.600 Chips bestellt.", "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
+    assert answer.mode == "extractive"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Wie viele Chips hat Alibaba bei Huawei bestellt?", "How many chips did Tencent order from Huawei?"],
+)
+def test_questions_the_documents_cannot_answer_are_refused(seeded, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = ask_with(seeded, "Alibaba hat 5.000 Chips bestellt [1].", question)
+    assert answer.mode == "refused" and not answer.answerable and answer.citations == []
+    expected = "Die Dokumente" if question.startswith("Wie") else "The documents"
+    assert answer.answer.startswith(expected)
+
+
+def test_stream_yields_only_verified_text_then_the_answer(seeded) -> None:  # type: ignore[no-untyped-def]
+    seeded.answerer.llm = ScriptedLLM("Baidu hat 1.600 Ascend-910B-Chips bestellt [1]. Es waren 7 Chips [1].")
+    items = list(seeded.ask_stream("Wie viele Ascend-910B-Chips hat Baidu bestellt?"))
+    *pieces, final = items
+    assert isinstance(final, Answer) and all(isinstance(p, str) for p in pieces)
+    assert "".join(pieces) == final.answer
+    assert "7 Chips" not in "".join(pieces)

@@ -1,0 +1,45 @@
+"""Sentence splitting and chunking keep exact offsets and never cut a sentence."""
+
+from rag.chunking import chunk_text, split_sentences
+
+
+def test_sentences_of_the_seed_are_located_exactly(seed_doc) -> None:  # type: ignore[no-untyped-def]
+    spans = split_sentences(seed_doc.text)
+    texts = [seed_doc.text[a:b] for a, b in spans]
+    assert "Update vom 30. September 2024:" in texts  # "30." is a date, not a sentence end
+    assert any(t.startswith("So soll Baidu 1.600 Huawei Ascend 910B") and t.endswith("kann.") for t in texts)
+    assert all(t == t.strip() and t for t in texts)
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    text = "Das kostet ca. 5 Mio. Euro, z.B. für Chips. Dann folgt Satz zwei. And Mr. Smith agreed."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "Das kostet ca. 5 Mio. Euro, z.B. für Chips.",
+        "Dann folgt Satz zwei.",
+        "And Mr. Smith agreed.",
+    ]
+
+
+def test_every_chunk_is_its_body_span_and_whole_sentences(seed_doc) -> None:  # type: ignore[no-untyped-def]
+    body = seed_doc.text
+    chunks = chunk_text(seed_doc.doc_id, body, size=700, overlap=150)
+    assert len(chunks) >= 4
+    starts = {a for a, _ in split_sentences(body)}
+    ends = {b for _, b in split_sentences(body)}
+    for chunk in chunks:
+        assert body[chunk.start : chunk.end] == chunk.text
+        assert chunk.start in starts and chunk.end in ends
+    covered = set()
+    for chunk in chunks:
+        covered.update(range(chunk.start, chunk.end))
+    assert all(i in covered for a, b in split_sentences(body) for i in range(a, b))
+    # consecutive chunks overlap by whole sentences
+    assert any(chunks[i + 1].start < chunks[i].end for i in range(len(chunks) - 1))
+
+
+def test_a_sentence_longer_than_the_size_is_kept_whole() -> None:
+    long = "Wort " * 300 + "Ende."
+    text = f"Kurz. {long} Noch einer."
+    chunks = chunk_text("d", text, size=100, overlap=20)
+    assert any(c.text == long for c in chunks)
+    assert all(text[c.start : c.end] == c.text for c in chunks)

@@ -1,0 +1,67 @@
+"""Loaders: front matter, HTML, PDF, and clear errors for bad files."""
+
+import pytest
+
+from rag.documents import DocumentError, doc_id_from_path, load_bytes, load_file
+from tests.conftest import DOCUMENTS, SEED
+
+
+def test_seed_body_is_the_article_unchanged(seed_doc) -> None:  # type: ignore[no-untyped-def]
+    original = (DOCUMENTS.parent.parent / "shared" / "seed" / "000_a72d3fc20d34990a.txt")
+    assert seed_doc.text.startswith("- Reuters-Meldung zu Bytedance ergänzt\nUpdate vom 30. September 2024:")
+    assert "---" not in seed_doc.text[:10] and "title:" not in seed_doc.text
+    if original.exists():
+        assert seed_doc.text == original.read_text(encoding="utf-8").rstrip()
+    assert seed_doc.language == "de"
+    assert seed_doc.metadata["published"] == "2024-09-29" and seed_doc.metadata["updated"] == "2024-09-30"
+    assert seed_doc.title.startswith("Huawei will Nvidia-Kunden")
+    assert seed_doc.doc_id == "huawei-ascend-910c-nvidia-china"
+    assert load_file(SEED, DOCUMENTS).sha256 == seed_doc.sha256
+
+
+def test_html_keeps_visible_text_only() -> None:
+    html = b"<html><head><title>T</title><style>p{}</style></head><body><p>Hello <b>world</b>.</p>" \
+           b"<script>var x='secret';</script></body></html>"
+    doc = load_bytes(html, "page.html", doc_id="page")
+    assert "Hello" in doc.text and "world" in doc.text and "secret" not in doc.text and "p{}" not in doc.text
+    assert doc.title == "T"
+
+
+def test_pdf_text_is_extracted() -> None:
+    pypdf = pytest.importorskip("pypdf")
+    from io import BytesIO
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(200, 200)
+    buf = BytesIO()
+    writer.write(buf)
+    with pytest.raises(DocumentError, match="empty"):
+        load_bytes(buf.getvalue(), "blank.pdf", doc_id="blank")
+
+
+def test_nfc_and_newlines_are_normalised() -> None:
+    doc = load_bytes("Gro\u0308ße Chips\r\nzweite Zeile\r\n".encode(), "a.txt", doc_id="a")
+    assert doc.text == "Größe Chips\nzweite Zeile"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"text", "notes.docx", "unsupported file type"),
+        (b"", "empty.txt", "empty"),
+        (b"   \n\n", "blank.md", "empty"),
+        (bytes(range(256)) * 4, "garbage.txt", "binary"),
+        ("Grüße".encode("latin-1") + b" aus Berlin", "latin1.txt", "not valid UTF-8"),
+    ],
+)
+def test_bad_files_get_clear_errors(data: bytes, name: str, message: str) -> None:
+    with pytest.raises(DocumentError, match=message) as err:
+        load_bytes(data, name, doc_id="x")
+    assert name in str(err.value)
+
+
+def test_doc_ids_are_stable_and_safe(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "Sub Dir" / "Mein Bericht (v2).md"
+    assert doc_id_from_path(path, tmp_path) == "sub-dir--mein-bericht-v2"
+    with pytest.raises(DocumentError, match="not allowed"):
+        load_bytes(b"hi there", "a.txt", doc_id="../../etc/passwd")

@@ -1,0 +1,122 @@
+"""Tests for rag/lexical.py: BM25 over the seed article's sentences, German and English questions, filters."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from rag.chunking import split_sentences
+from rag.lexical import BM25Index
+
+BAIDU = "So soll Baidu 1.600 Huawei Ascend 910B KI-Chips"
+BYTEDANCE_SPEND = "Laut Reuters hat Bytedance im vergangenen Jahr 2 Milliarden Dollar"
+H20_SALES = "Nvidia soll in diesem Jahr mehr als eine Million H20-GPUs"
+
+
+@pytest.fixture(scope="module")
+def sentences(seed_doc) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    text = seed_doc.text
+    return {f"s{i:02d}": text[start:end] for i, (start, end) in enumerate(split_sentences(text))}
+
+
+@pytest.fixture(scope="module")
+def index(sentences: dict[str, str]) -> BM25Index:
+    return BM25Index.build([(cid, text, "de") for cid, text in sentences.items()])
+
+
+def _id_of(sentences: dict[str, str], prefix: str) -> str:
+    return next(cid for cid, text in sentences.items() if text.startswith(prefix))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Wie viele Ascend-910B-Chips hat Baidu bestellt?", BAIDU),
+        ("How many 910B chips did Baidu order?", BAIDU),
+        ("Wie viel Geld hat Bytedance letztes Jahr für Nvidia-Chips ausgegeben?", BYTEDANCE_SPEND),
+        ("How much did ByteDance spend on Nvidia chips last year?", BYTEDANCE_SPEND),
+        ("Wie viele H20-GPUs will Nvidia in China ausliefern?", H20_SALES),
+        ("How many H20 GPUs is Nvidia expected to ship to China this year?", H20_SALES),
+    ],
+)
+def test_question_finds_its_sentence_first(
+    index: BM25Index, sentences: dict[str, str], question: str, expected: str
+) -> None:
+    results = index.search(question, 3)
+    assert results[0][0] == _id_of(sentences, expected)
+
+
+def test_h20_query_finds_only_h20_sentences(index: BM25Index, sentences: dict[str, str]) -> None:
+    results = index.search("H20", 10)
+    assert len(results) == 3
+    assert all("H20" in sentences[cid] for cid, _ in results)
+
+
+def test_results_are_best_first_and_positive(index: BM25Index) -> None:
+    results = index.search("Huawei Ascend Chips Nvidia", 10)
+    scores = [score for _, score in results]
+    assert len(results) == 10
+    assert scores == sorted(scores, reverse=True)
+    assert all(score > 0 for score in scores)
+
+
+def test_numbers_match_in_any_notation(index: BM25Index, sentences: dict[str, str]) -> None:
+    expected = _id_of(sentences, "Bytedance soll bereits über 100.000")
+    assert index.search("100,000", 1)[0][0] == expected
+    assert index.search("100000", 1)[0][0] == expected
+
+
+def test_allowed_filter_still_returns_k_results(index: BM25Index, sentences: dict[str, str]) -> None:
+    baidu = _id_of(sentences, BAIDU)
+    unfiltered = [cid for cid, _ in index.search("Nvidia Chips", 30)]
+    allowed = set(unfiltered[3:])  # forbid the three best
+    results = index.search("Nvidia Chips", 5, allowed=lambda cid: cid in allowed)
+    assert [cid for cid, _ in results] == unfiltered[3:8]
+    assert index.search("Baidu", 5, allowed=lambda cid: cid != baidu) == []
+
+
+def test_query_without_known_terms_returns_nothing(index: BM25Index) -> None:
+    assert index.search("Quantencomputer Photosynthese", 5) == []
+    assert index.search("der die das und", 5) == []
+    assert index.search("", 5) == []
+    assert index.search("Baidu", 0) == []
+
+
+def test_empty_index() -> None:
+    index = BM25Index.build([])
+    assert len(index) == 0
+    assert index.search("Baidu", 5) == []
+
+
+def test_index_of_texts_without_terms() -> None:
+    index = BM25Index.build([("a", "", "de"), ("b", "und der die", "de")])
+    assert len(index) == 2
+    assert index.search("und", 5) == []
+
+
+def test_len_counts_chunks(index: BM25Index, sentences: dict[str, str]) -> None:
+    assert len(index) == len(sentences)
+
+
+def test_build_and_search_are_fast_at_10k_chunks(sentences: dict[str, str]) -> None:
+    rng = random.Random(7)
+    words = " ".join(sentences.values()).split()
+
+    def chunk() -> str:
+        # ~130 words, a few of them invented, so the vocabulary is not tiny.
+        picked = rng.sample(words, 130)
+        return " ".join(w if rng.random() > 0.05 else f"{w}{rng.randint(0, 20_000)}" for w in picked)
+
+    items = [(f"c{i}", chunk(), "de") for i in range(10_000)]
+    started = time.perf_counter()
+    index = BM25Index.build(items)
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in range(20):
+        results = index.search("How many Ascend 910B chips did Baidu order?", 10)
+    query_ms = (time.perf_counter() - started) / 20 * 1000
+    assert len(results) == 10
+    assert build_s < 4.0, build_s  # about 1.1 s here; headroom for a loaded CI machine
+    assert query_ms < 20, query_ms  # under 1 ms here
