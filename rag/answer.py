@@ -16,6 +16,7 @@ from rag.verify import verify_sentence
 
 _CITATION = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 _LEADING_CITATIONS = re.compile(r"(?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\][.,;:]?)+\s*")
+EXTRACTIVE_RELATIVE = 0.85  # quote a further sentence only if it scores at least this share of the best
 REFUSAL = {
     "de": "Die Dokumente beantworten diese Frage nicht.",
     "en": "The documents do not answer this question.",
@@ -67,8 +68,16 @@ def verify_draft(text: str, evidence: Sequence[Evidence], question: str) -> Draf
 
 
 def extractive(evidence: Sequence[Evidence], k: int) -> list[AnswerSentence]:
-    """The best evidence sentences, verbatim, each citing itself."""
-    return [AnswerSentence(text=f"{e.quote} [{e.id}]", citations=[e.id], supported=True) for e in evidence[:k]]
+    """The best evidence sentences, verbatim, each citing itself: up to k, and only those scoring close to
+    the best one, so a clear answer is not diluted by a merely related sentence."""
+    if not evidence:
+        return []
+    floor = evidence[0].score * EXTRACTIVE_RELATIVE
+    return [
+        AnswerSentence(text=f"{e.quote} [{e.id}]", citations=[e.id], supported=True)
+        for e in evidence[:k]
+        if e.score >= floor
+    ]
 
 
 def assemble(

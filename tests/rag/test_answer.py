@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,20 @@ def test_stream_yields_only_verified_text_then_the_answer(seeded) -> None:  # ty
     assert isinstance(final, Answer) and all(isinstance(p, str) for p in pieces)
     assert "".join(pieces) == final.answer
     assert "7 Chips" not in "".join(pieces)
+
+
+def test_every_seed_answer_has_exact_offsets(seeded) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    from rag.llm.none import NoLLM
+
+    seeded.answerer.llm = NoLLM()
+    _, body = seeded.get_document("huawei-ascend-910c-nvidia-china")
+    items = yaml.safe_load((Path(__file__).parents[2] / "evals" / "sets" / "seed.yaml").read_text(encoding="utf-8"))
+    cited = 0
+    for item in items:
+        answer = seeded.ask(item["question"])
+        for c in answer.citations:
+            assert body[c.start : c.end] == c.quote, item["id"]
+            cited += 1
+    assert cited >= len(items) // 2

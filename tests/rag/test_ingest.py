@@ -40,8 +40,8 @@ def docs_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def indexer(tmp_path: Path, embedder) -> Indexer:  # type: ignore[no-untyped-def]
-    store = ChromaStore(StoreSettings(), str(tmp_path / "data"))
+def indexer(tmp_path: Path, embedder, store_settings: StoreSettings) -> Indexer:  # type: ignore[no-untyped-def]
+    store = ChromaStore(store_settings, str(tmp_path / "data"))
     return Indexer(store, CountingEmbedder(embedder), ChunkSettings(size=500, overlap=120))  # type: ignore[arg-type]
 
 
