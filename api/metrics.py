@@ -1,0 +1,61 @@
+"""Prometheus metrics of one app: requests and latency per route, ingest, LLM latency, verifier, refusals."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from rag.ingest import IngestResult
+from rag.schema import Answer
+
+
+class Metrics:
+    """One registry per app, so tests can build many apps in one process."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("quelle_http_requests_total", "HTTP requests", ["method", "route", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("quelle_http_request_seconds", "HTTP request latency", ["method", "route"],
+                                 registry=self.registry,
+                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+        self.ingested = Counter("quelle_ingest_documents_total", "Documents ingested", ["status"],
+                                registry=self.registry)
+        self.llm_latency = Histogram("quelle_llm_generate_seconds", "LLM generation time per answer",
+                                     registry=self.registry, buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64))
+        self.rejected = Counter("quelle_verifier_rejected_sentences_total", "LLM sentences the verifier dropped",
+                                registry=self.registry)
+        self.answers = Counter("quelle_answers_total", "Answers by mode", ["mode"], registry=self.registry)
+        self.refusals = Counter("quelle_refusals_total", "Questions refused as not answerable",
+                                registry=self.registry)
+
+    def observe_answer(self, answer: Answer) -> None:
+        self.answers.labels(answer.mode).inc()
+        self.rejected.inc(len(answer.rejected))
+        if answer.mode == "refused":
+            self.refusals.inc()
+        if "generate" in answer.timings_ms:
+            self.llm_latency.observe(answer.timings_ms["generate"] / 1000)
+
+    def observe_ingest(self, result: IngestResult) -> None:
+        self.ingested.labels(result.status).inc()
+
+    def render(self) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = _route_template(request)
+        self.requests.labels(request.method, route, str(response.status_code)).inc()
+        self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+
+def _route_template(request: Request) -> str:
+    """The matched route's path template (/v1/documents/{doc_id}), so ids do not explode the label space."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched")
