@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable
 
@@ -10,6 +11,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 
 from rag.ingest import IngestResult
 from rag.schema import Answer
+
+
+_WORKER = str(os.getpid())
 
 
 class Metrics:
@@ -49,6 +53,7 @@ class Metrics:
     async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
+        response.headers["X-Quelle-Worker"] = _WORKER  # which process answered, when several serve one port
         route = _route_template(request)
         self.requests.labels(request.method, route, str(response.status_code)).inc()
         self.latency.labels(request.method, route).observe(time.perf_counter() - started)
