@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.chunking import split_sentences
-from rag.evidence import EvidenceSelection
+from rag.analysis import content_terms, extract_numbers
+from rag.evidence import EvidenceSelection, asks_for_date, asks_for_quantity, states_date
 from rag.llm import LLMError, LLMProvider
 from rag.llm.prompt import build_messages
 from rag.schema import Answer, AnswerSentence, Evidence
@@ -16,6 +17,7 @@ from rag.verify import verify_sentence
 
 _CITATION = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 _LEADING_CITATIONS = re.compile(r"(?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\][.,;:]?)+\s*")
+MAX_GENERATED_SENTENCES = 3
 EXTRACTIVE_RELATIVE = 0.85  # quote a further sentence only if it scores at least this share of the best
 REFUSAL = {
     "de": "Die Dokumente beantworten diese Frage nicht.",
@@ -52,17 +54,24 @@ def _cited(sentence: str) -> list[int]:
 
 
 def verify_draft(text: str, evidence: Sequence[Evidence], question: str) -> Draft:
-    """Keep each sentence that cites only given evidence and is supported by what it cites."""
+    """Keep each sentence that cites only given evidence, is supported by what it cites, and answers
+    something: it says more than the question, and states a number or a date where one is asked for."""
     by_id = {e.id: e for e in evidence}
+    asked = content_terms(question)
     kept, rejected = [], []
     for sentence, cited in parse_sentences(text):
         plain = _CITATION.sub("", sentence).strip()
         if not plain:
             continue
         valid = [n for n in cited if n in by_id]
-        ok = bool(valid) and len(valid) == len(cited)
-        if ok:
-            ok = verify_sentence(plain, [by_id[n].quote for n in valid], question).supported
+        ok = (
+            bool(valid)
+            and len(valid) == len(cited)
+            and not (asks_for_quantity(question) and not extract_numbers(plain))
+            and not (asks_for_date(question) and not states_date(plain))
+            and bool(content_terms(plain) - asked or extract_numbers(plain))
+            and verify_sentence(plain, [by_id[n].quote for n in valid], question).supported
+        )
         (kept if ok else rejected).append(AnswerSentence(text=sentence, citations=valid, supported=ok))
     return Draft(kept, rejected)
 
@@ -148,14 +157,18 @@ class Answerer:
         if self.llm.generates:
             started = time.perf_counter()
             try:
-                for sentence in self._generated_sentences(question, evidence, language):
+                for count, sentence in enumerate(self._generated_sentences(question, evidence, language), 1):
                     checked = time.perf_counter()
                     draft = verify_draft(sentence, evidence, question)
                     verify_ms += (time.perf_counter() - checked) * 1000
+                    seen = {_CITATION.sub("", s.text).strip() for s in kept}
+                    draft.kept = [s for s in draft.kept if _CITATION.sub("", s.text).strip() not in seen]
                     for good in draft.kept:
                         yield ("" if not kept else " ") + good.text
                     kept += draft.kept
                     rejected += draft.rejected
+                    if count >= MAX_GENERATED_SENTENCES:
+                        break  # answers are one or two sentences; stop a rambling model early
             except LLMError:
                 kept = []  # the LLM failed part-way: fall back to quoting the evidence
             timings["generate"] = round((time.perf_counter() - started) * 1000 - verify_ms, 1)

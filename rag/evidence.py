@@ -98,8 +98,8 @@ def select_evidence(
     texts = [p.text[s - p.start : e - p.start] for p, _, s, e in items]
     dense = vectors.get([(p.doc_id, s, t) for (p, _, s, _), t in zip(items, texts, strict=True)]) @ question_vector
     lexical = lexical_scores(question, texts)
-    wants_number = bool(_QUANTITY_QUESTION.search(question))
-    wants_date = bool(_DATE_QUESTION.search(question))
+    wants_number = asks_for_quantity(question)
+    wants_date = asks_for_date(question)
     scored = []
     for (passage, rank, start, end), text, cos, lex in zip(items, texts, dense, lexical, strict=True):
         score = (
@@ -107,7 +107,7 @@ def select_evidence(
             + LEXICAL_WEIGHT * lex
             + RANK_WEIGHT / (1 + rank)
             + (NUMBER_BONUS if wants_number and extract_numbers(text) else 0.0)
-            + (DATE_BONUS if wants_date and _DATE.search(text) else 0.0)
+            + (DATE_BONUS if wants_date and states_date(text) else 0.0)
         )
         scored.append((score, passage, start, end, text))
     scored.sort(key=lambda item: (-item[0], item[1].doc_id, item[2]))
@@ -121,6 +121,18 @@ def select_evidence(
     support = ANSWERABILITY_DENSE * max(0.0, float(dense.max())) + (1 - ANSWERABILITY_DENSE) * coverage
     missing = sorted(n for n in names(question, detect_language(question)) if not retrieved.has_word(n))
     return EvidenceSelection(evidence, round(support, 4), missing)
+
+
+def asks_for_quantity(question: str) -> bool:
+    return bool(_QUANTITY_QUESTION.search(question))
+
+
+def asks_for_date(question: str) -> bool:
+    return bool(_DATE_QUESTION.search(question))
+
+
+def states_date(text: str) -> bool:
+    return bool(_DATE.search(text))
 
 
 def question_words(question: str) -> list[str]:
