@@ -7,15 +7,18 @@ registry, so a crash at any point leaves one complete version visible. Leftover 
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaClientSettings
 
@@ -29,6 +32,31 @@ ORPHAN_GRACE_S = 600.0  # never collect chunks this young: another process may b
 
 class StoreUnavailable(RuntimeError):
     """Chroma cannot be reached; the message names where it was expected."""
+
+
+# What Chroma's HTTP client raises when its server is gone or does not answer in time.
+_UNREACHABLE = (httpx.TransportError, ConnectionError, TimeoutError)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _reaching(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Raise StoreUnavailable, not a transport error, when the Chroma server cannot be reached."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _unreachable_as_unavailable(args[0]):
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def _unreachable_as_unavailable(store: Any) -> Iterator[None]:
+    try:
+        yield
+    except _UNREACHABLE as exc:
+        raise StoreUnavailable(f"the {store.where} is not answering: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -113,6 +141,7 @@ class ChromaStore:
         except Exception as exc:
             raise StoreUnavailable(f"the {self.where} is not answering: {exc}") from None
 
+    @_reaching
     def revision(self) -> str:
         """Changes whenever a document is committed or removed, in any process sharing this store."""
         got = self.meta.get(ids=[_REVISION_ID], include=["documents"])
@@ -124,16 +153,19 @@ class ChromaStore:
 
     # -- registry ---------------------------------------------------------------------------
 
+    @_reaching
     def registry(self) -> dict[str, DocRecord]:
         got = self.docs.get(include=["metadatas"])
         return {i: _record(i, m) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
+    @_reaching
     def record(self, doc_id: str) -> DocRecord | None:
         got = self.docs.get(ids=[doc_id], include=["metadatas"])
         if not got["ids"]:
             return None
         return _record(doc_id, (got["metadatas"] or [{}])[0])
 
+    @_reaching
     def body(self, doc_id: str) -> tuple[DocRecord, str] | None:
         got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"]:
@@ -142,6 +174,7 @@ class ChromaStore:
 
     # -- writing ------------------------------------------------------------------------------
 
+    @_reaching
     def write_chunks(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray) -> str:
         """Write a document's chunks under its content version (not yet visible). Returns the version."""
         version = version_of(doc.sha256)
@@ -164,6 +197,7 @@ class ChromaStore:
             raise StoreUnavailable(f"{doc.doc_id}: wrote {len(chunks)} chunks but {stored} are stored")
         return version
 
+    @_reaching
     def commit(self, doc: Document, chunk_count: int) -> DocRecord:
         """Make the written version the visible one: one upsert of the registry record."""
         metadata = {
@@ -180,9 +214,11 @@ class ChromaStore:
         self._bump_revision()
         return _record(doc.doc_id, metadata)
 
+    @_reaching
     def drop_other_versions(self, doc_id: str, keep: str) -> None:
         self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep}}]})
 
+    @_reaching
     def remove(self, doc_id: str) -> bool:
         """Remove a document: the registry record first (it disappears at once), then its chunks."""
         if self.record(doc_id) is None:
@@ -192,6 +228,7 @@ class ChromaStore:
         self.chunks.delete(where={"doc_id": doc_id})
         return True
 
+    @_reaching
     def collect_orphans(self, grace_s: float = ORPHAN_GRACE_S) -> int:
         """Delete chunks of versions that were never committed or were replaced (older than the grace)."""
         registry = self.registry()
@@ -217,22 +254,27 @@ class ChromaStore:
         include: list[Any] = ["metadatas", "documents"] if include_text else ["metadatas"]
         offset = 0
         while True:
-            got = self.chunks.get(include=include, limit=self.batch, offset=offset)
+            with _unreachable_as_unavailable(self):
+                got = self.chunks.get(include=include, limit=self.batch, offset=offset)
             ids = got["ids"]
             if not ids:
                 return
             texts = got.get("documents") or [""] * len(ids)
             for cid, meta, text in zip(ids, got["metadatas"] or [], texts, strict=True):
-                yield _stored(cid, meta, text or ""), float(meta.get("written_at", 0.0))
+                if meta is not None:  # deleted while we paged
+                    yield _stored(cid, meta, text or ""), float(meta.get("written_at", 0.0))
             offset += len(ids)
 
+    @_reaching
     def chunks_of(self, doc_id: str, version: str) -> list[StoredChunk]:
         got = self.chunks.get(
             where={"$and": [{"doc_id": doc_id}, {"version": version}]}, include=["metadatas", "documents"]
         )
-        found = [_stored(i, m, t or "") for i, m, t in zip(got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True)]
+        found = [_stored(i, m, t or "") for i, m, t in zip(got["ids"], got["metadatas"] or [], got["documents"] or [],
+                                                          strict=True) if m is not None]
         return sorted(found, key=lambda c: c.start)
 
+    @_reaching
     def dense_query(
         self, embedding: np.ndarray, n: int, doc_ids: Sequence[str] | None = None
     ) -> list[tuple[StoredChunk, float]]:
@@ -247,7 +289,9 @@ class ChromaStore:
         )
         ids, metas = got["ids"][0], (got["metadatas"] or [[]])[0]
         texts, dists = (got["documents"] or [[]])[0], (got["distances"] or [[]])[0]
-        return [(_stored(i, m, t or ""), 1.0 - float(d)) for i, m, t, d in zip(ids, metas, texts, dists, strict=True)]
+        # A record deleted while the query ran comes back without metadata: it is gone, skip it.
+        return [(_stored(i, m, t or ""), 1.0 - float(d))
+                for i, m, t, d in zip(ids, metas, texts, dists, strict=True) if m is not None]
 
 
 def _record(doc_id: str, meta: Any) -> DocRecord:
