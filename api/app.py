@@ -7,15 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import QuelleDep
+from api import chat, routes
+from api.deps import QuelleDep, key_problem
 from api.errors import install_error_handlers, problem_response
-from api.metrics import Metrics
-from api.routes import router
+from api.limits import MULTIPART_OVERHEAD, BodyLimit
+from api.metrics import Metrics, MetricsMiddleware
 from rag.config import Settings, load_settings
 from rag.llm import LLMError
 from rag.service import Quelle
@@ -44,9 +45,12 @@ def create_app(settings: Settings | None = None, quelle: Quelle | None = None) -
     app.state.settings = settings
     app.state.quelle = quelle
     app.state.metrics = Metrics()
-    app.middleware("http")(app.state.metrics.middleware)
-    install_error_handlers(app)
-    app.include_router(router)
+    # The middleware added last is outermost: metrics see every response, the body limit's 413s too.
+    app.add_middleware(BodyLimit, limit=settings.api.max_upload_bytes + MULTIPART_OVERHEAD)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    install_error_handlers(app, key_check=key_problem)
+    app.include_router(routes.router)
+    app.include_router(chat.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     async def healthz() -> dict[str, str]:
@@ -67,7 +71,7 @@ def create_app(settings: Settings | None = None, quelle: Quelle | None = None) -
         return JSONResponse({"status": "ready", "store": quelle.store.where, "llm": quelle.llm.name})
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> object:
+    async def metrics() -> Response:
         return app.state.metrics.render()
 
     @app.get("/", include_in_schema=False)

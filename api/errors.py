@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.documents import DocumentError
-from rag.llm import LLMUnavailable
+from rag.llm import LLMError
 from rag.retrieval import UnknownDocuments
 from rag.store import StoreUnavailable
 
@@ -22,6 +23,8 @@ _TITLES = {
     413: "Payload too large", 415: "Unsupported media type", 422: "Invalid input", 500: "Internal error",
     503: "Service unavailable",
 }
+STORE_DOWN = "The document store is not reachable right now; try again shortly."
+LLM_DOWN = "The language model is not reachable right now; try again shortly."
 
 
 class Problem(Exception):
@@ -34,68 +37,74 @@ class Problem(Exception):
         self.title = title or _TITLES.get(status, "Error")
         self.headers = headers
 
+    def body(self) -> dict[str, Any]:
+        return {"type": "about:blank", "title": self.title, "status": self.status, "detail": self.detail}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body(), status_code=self.status, media_type=PROBLEM, headers=self.headers)
+
 
 def problem_response(status: int, detail: str, title: str | None = None,
                      headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"type": "about:blank", "title": title or _TITLES.get(status, "Error"), "status": status, "detail": detail}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    return Problem(status, detail, title=title, headers=headers).response()
 
 
-def _describe(errors: list[dict[str, Any]]) -> str:
+def describe_errors(errors: Sequence[Any]) -> str:
+    """Pydantic validation errors as one sentence that names the fields."""
     parts = []
     for err in errors[:5]:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
         if err.get("type") == "json_invalid":
             return "The request body is not valid JSON: " + str(err.get("ctx", {}).get("error", err.get("msg")))
-        msg = str(err.get("msg", "invalid"))
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         parts.append(f"{where}: {msg}" if where else msg)
     return "; ".join(parts) or "The request is not valid."
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, exc.title, exc.headers)
+def problem_for(exc: Exception) -> Problem:
+    """What an exception from the service means to a client. Unexpected ones are logged with their traceback;
+    the client only learns that something went wrong on our side."""
+    if isinstance(exc, Problem):
+        return exc
+    if isinstance(exc, DocumentError):
+        return Problem(422, str(exc))
+    if isinstance(exc, UnknownDocuments):
+        return Problem(404, f"No such documents: {', '.join(exc.doc_ids)}. List them with GET /v1/documents.")
+    if isinstance(exc, StoreUnavailable) or _is_store_failure(exc):
+        log.warning("store unavailable: %s", type(exc).__name__)
+        return Problem(503, STORE_DOWN)
+    if isinstance(exc, LLMError):
+        log.warning("LLM unavailable: %s", type(exc).__name__)
+        return Problem(503, LLM_DOWN)
+    log.error("unexpected error", exc_info=exc)
+    return Problem(500, "Something went wrong on our side; the error was logged.")
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem_response(422, _describe(list(exc.errors())))
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
+def install_error_handlers(app: FastAPI, *, key_check: Any = None) -> None:
+    """`key_check(request) -> Problem | None` runs before a validation error is reported, so a client without
+    the API key learns nothing about a request body (FastAPI parses JSON before dependencies run)."""
+
+    async def _service(request: Request, exc: Exception) -> JSONResponse:
+        return problem_for(exc).response()
+
+    async def _validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        denied = key_check(request) if key_check else None
+        return (denied or Problem(422, describe_errors(exc.errors()))).response()
+
+    async def _http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else "The request failed."
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is no route {request.method} {request.url.path}."
-        if exc.status_code == 405:
+        elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}."
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(DocumentError)
-    async def _document(request: Request, exc: DocumentError) -> JSONResponse:
-        status = 415 if "unsupported file type" in str(exc) else 422
-        return problem_response(status, str(exc))
-
-    @app.exception_handler(UnknownDocuments)
-    async def _unknown(request: Request, exc: UnknownDocuments) -> JSONResponse:
-        return problem_response(404, f"No such documents: {', '.join(exc.doc_ids)}. List them with GET /v1/documents.")
-
-    @app.exception_handler(StoreUnavailable)
-    async def _store(request: Request, exc: StoreUnavailable) -> JSONResponse:
-        log.warning("store unavailable: %s", exc)
-        return problem_response(503, "The document store is not reachable right now; try again shortly.")
-
-    @app.exception_handler(LLMUnavailable)
-    async def _llm(request: Request, exc: LLMUnavailable) -> JSONResponse:
-        log.warning("LLM unavailable: %s", exc)
-        return problem_response(503, "The language model is not reachable right now; try again shortly.")
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if _is_store_failure(exc):
-            log.warning("store failure: %s", type(exc).__name__)
-            return problem_response(503, "The document store is not reachable right now; try again shortly.")
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem_response(500, "Something went wrong on our side; the error was logged.")
+    for kind in (Problem, DocumentError, UnknownDocuments, StoreUnavailable, LLMError, Exception):
+        app.add_exception_handler(kind, _service)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
 
 
 def _is_store_failure(exc: Exception) -> bool:

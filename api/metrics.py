@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
+from fastapi import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import problem_for
 from rag.ingest import IngestResult
 from rag.schema import Answer
-
 
 _WORKER = str(os.getpid())
 
@@ -50,17 +50,42 @@ class Metrics:
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
-    async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Quelle-Worker"] = _WORKER  # which process answered, when several serve one port
-        route = _route_template(request)
-        self.requests.labels(request.method, route, str(response.status_code)).inc()
-        self.latency.labels(request.method, route).observe(time.perf_counter() - started)
-        return response
+
+class MetricsMiddleware:
+    """Pure ASGI middleware: counts and times every request by route template, tags the response with the worker
+    that served it, and turns an exception nobody handled into a bare 500 problem (logged once, counted)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status, responding = time.perf_counter(), 500, False
+
+        async def tagged(message: Message) -> None:
+            nonlocal status, responding
+            if message["type"] == "http.response.start":
+                status, responding = message["status"], True
+                # which process answered, when several workers serve one port
+                message["headers"] = [*message.get("headers", []), (b"x-quelle-worker", _WORKER.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged)
+        except Exception as exc:
+            if responding:  # too late for a problem response: the server closes the connection and logs it
+                raise
+            await problem_for(exc).response()(scope, receive, tagged)  # logged there; no traceback to the client
+        finally:
+            route = _route_template(scope)
+            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+            self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
 
 
-def _route_template(request: Request) -> str:
+def _route_template(scope: Scope) -> str:
     """The matched route's path template (/v1/documents/{doc_id}), so ids do not explode the label space."""
-    route = request.scope.get("route")
+    route = scope.get("route")
     return str(getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched")

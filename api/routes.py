@@ -1,25 +1,26 @@
-"""The v1 routes: parse the request, call one service method, return the response model."""
+"""The v1 routes for questions and documents: parse the request, call one service method, return the response."""
 
 from __future__ import annotations
 
-import json
-import time
+import hashlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import MetricsDep, QuelleDep, SettingsDep, require_key
-from api.errors import Problem
+from api import sse
+from api.deps import MetricsDep, QuelleDep, SettingsDep, require_json, require_key
+from api.errors import Problem, describe_errors, problem_for
 from api.schemas import (
     AnswerPublic,
     AskRequest,
-    ChatRequest,
     Deleted,
     DocumentCreate,
     DocumentPublic,
@@ -28,68 +29,68 @@ from api.schemas import (
     SearchResponse,
     SearchResult,
 )
-from rag.documents import DocumentError, check_doc_id, doc_id_from_path, load_bytes, make_document
-from rag.schema import Answer
+from rag.config import Settings
+from rag.documents import SUPPORTED_SUFFIXES, DocumentError, check_doc_id, doc_id_from_path, load_bytes, make_document
+from rag.schema import Answer, Document
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 
 
-def _check_question(question: str, settings: SettingsDep) -> str:
+def checked_question(text: str, settings: Settings, field: str = "question") -> str:
+    """The question without surrounding blanks; too long or blank is the client's error (422)."""
     limit = settings.api.max_question_chars
-    if len(question) > limit:
-        raise Problem(422, f"The question is {len(question)} characters long; the limit is {limit}.")
-    return question.strip()
+    if len(text) > limit:
+        raise Problem(422, f"{field}: the question is {len(text)} characters long; the limit is {limit}.")
+    if not text.strip():
+        raise Problem(422, f"{field}: must not be empty or only whitespace.")
+    return text.strip()
 
 
-def _sse(event: str, data: Any) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+_ASK_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The answer; with `stream: true`, Server-Sent Events: `token` events (`{\"text\"}`), one "
+                   "`answer` event (the answer object), then `done`. A failure after the stream began comes as "
+                   "an `error` event carrying a problem object, and then the stream ends.",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}}
 
 
 @router.post("/ask", response_model=AnswerPublic, summary="Answer a question with exact citations",
-             responses={200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE with stream"}})
+             responses=_ASK_RESPONSES, dependencies=[Depends(require_json)])
 async def ask(body: AskRequest, quelle: QuelleDep, settings: SettingsDep, metrics: MetricsDep) -> Any:
-    question = _check_question(body.question, settings)
+    question = checked_question(body.question, settings)
     doc_ids = body.filters.doc_ids if body.filters else None
     if not body.stream:
         answer = await run_in_threadpool(quelle.ask, question, body.top_k, doc_ids)
         metrics.observe_answer(answer)
         return answer.to_dict()
-    # Retrieval runs before the response starts, so a bad filter is still a proper 4xx.
-    items = quelle.ask_stream(question, body.top_k, doc_ids)
-    first = await run_in_threadpool(next, items)
+    pieces = await sse.start(quelle.ask_stream(question, body.top_k, doc_ids))
 
     async def events() -> AsyncIterator[str]:
-        async for item in iterate_in_threadpool(_chain(first, items)):
-            if isinstance(item, Answer):
-                metrics.observe_answer(item)
-                yield _sse("answer", item.to_dict())
-            else:
-                yield _sse("token", {"text": item})
-        yield _sse("done", {})
+        try:
+            async for item in pieces:
+                if isinstance(item, Answer):
+                    metrics.observe_answer(item)
+                    yield sse.event("answer", item.to_dict())
+                else:
+                    yield sse.event("token", {"text": item})
+        except Exception as exc:  # noqa: BLE001 - the status line is sent: the problem goes as an event
+            yield sse.event("error", problem_for(exc).body())
+            return
+        yield sse.event("done", {})
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-
-
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
+    return sse.response(events())
 
 
 @router.get("/search", response_model=SearchResponse, summary="Retrieval only: ranked passages")
 async def search(
     quelle: QuelleDep,
     settings: SettingsDep,
-    q: Annotated[str, Query(min_length=1, max_length=2000, description="The query")],
-    k: Annotated[int, Query(ge=1, le=50)] = 5,
-    mode: Annotated[str | None, Query(pattern="^(hybrid|dense|bm25)$")] = None,
+    q: Annotated[str, Query(description="The query (at most the configured question length).")],
+    k: Annotated[int, Query(ge=1, le=50, description="How many passages.")] = 5,
+    mode: Annotated[str | None, Query(pattern="^(hybrid|dense|bm25)$", description="Retrievers to use.")] = None,
 ) -> SearchResponse:
-    query = _check_question(q, settings)
-    if not query:
-        raise Problem(422, "q: must not be empty or only whitespace")
-    passages = await run_in_threadpool(quelle.search, query, k, None, mode)
-    return SearchResponse(results=[SearchResult(**{f: getattr(p, f) for f in SearchResult.model_fields})
-                                   for p in passages])
+    passages = await run_in_threadpool(quelle.search, checked_question(q, settings, "q"), k, None, mode)
+    return SearchResponse(results=[SearchResult.model_validate(p.to_dict()) for p in passages])
 
 
 _UPLOAD_BODY = {
@@ -97,80 +98,109 @@ _UPLOAD_BODY = {
         "required": True,
         "content": {
             "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-                "file": {"type": "string", "format": "binary", "description": "txt, md, html or pdf"},
-                "doc_id": {"type": "string"}}}},
-            "application/json": {"schema": DocumentCreate.model_json_schema(ref_template="#/components/schemas/{model}")},
+                "file": {"type": "string", "format": "binary", "description": "A .txt, .md, .html or .pdf file."},
+                "doc_id": {"type": "string", "description": "Stable id; derived from the file name if absent."}}}},
+            "application/json": {"schema": DocumentCreate.model_json_schema(
+                ref_template="#/components/schemas/{model}")},
         },
     }
 }
 
 
-@router.post("/documents", response_model=DocumentStatus, status_code=200, openapi_extra=_UPLOAD_BODY,
+@router.post("/documents", response_model=DocumentStatus, openapi_extra=_UPLOAD_BODY,
              summary="Add or update a document (multipart file, or JSON text)",
              responses={201: {"model": DocumentStatus, "description": "Created"}})
 async def add_document(request: Request, response: Response, quelle: QuelleDep, settings: SettingsDep,
                        metrics: MetricsDep) -> DocumentStatus:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     limit = settings.api.max_upload_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise Problem(413, f"The upload is {int(declared)} bytes; the limit is {limit} bytes.")
+    original: tuple[bytes, str] | None = None  # an upload's bytes and suffix, kept once it is indexed
     if kind == "multipart/form-data":
-        doc = await _document_from_upload(request, settings.data_dir, limit)
-    elif kind == "application/json":
+        doc, original = await _document_from_upload(request, limit)
+    elif kind == "application/json" or kind.endswith("+json"):
         doc = await _document_from_json(request, limit)
     else:
-        raise Problem(415, "Send a file as multipart/form-data (field 'file') or a JSON body with 'title' and 'text'.")
+        raise Problem(415, "Send a file as multipart/form-data (field 'file') or a JSON body with 'title' and "
+                           f"'text' (got Content-Type {kind or 'none'!r}).")
     result = await run_in_threadpool(quelle.add_document, doc)
     metrics.observe_ingest(result)
-    if result.status == "created":
-        response.status_code = 201
+    if original is not None:
+        _keep_upload(settings.data_dir, doc.doc_id, *original)
+    response.status_code = 201 if result.status == "created" else 200
     return DocumentStatus(doc_id=result.doc_id, status=result.status, chunks=result.chunks)
 
 
-async def _document_from_json(request: Request, limit: int):  # type: ignore[no-untyped-def]
+async def _document_from_json(request: Request, limit: int) -> Document:
     raw = await request.body()
     if len(raw) > limit:
         raise Problem(413, f"The document is {len(raw)} bytes; the limit is {limit} bytes.")
     try:
         body = DocumentCreate.model_validate_json(raw)
     except ValidationError as exc:
-        from api.errors import _describe
-
-        raise Problem(422, _describe(list(exc.errors()))) from None
-    doc_id = body.doc_id or doc_id_from_path(Path(body.title[:100] + ".txt"))
-    return make_document(body.text, doc_id=check_doc_id(doc_id), title=body.title,
-                         source=body.source or f"api:{doc_id}", metadata=body.metadata)
+        raise Problem(422, describe_errors(exc.errors())) from None
+    doc_id = check_doc_id(body.doc_id) if body.doc_id else _doc_id_for(body.title, body.text.encode())
+    return make_document(body.text, doc_id=doc_id, title=body.title, source=body.source or f"api:{doc_id}",
+                         metadata=body.metadata)
 
 
-async def _document_from_upload(request: Request, data_dir: Path, limit: int):  # type: ignore[no-untyped-def]
-    form = await request.form(max_files=1, max_fields=5)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) and not hasattr(upload, "read"):
-        raise Problem(422, "The multipart body needs a 'file' field with the document.")
-    name = Path(str(upload.filename or "upload.txt").replace("\\", "/")).name  # never a path from the client
-    if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
-        raise Problem(415, f"{name}: unsupported file type; supported: {', '.join(UPLOAD_SUFFIXES)}.")
+async def _document_from_upload(request: Request, limit: int) -> tuple[Document, tuple[bytes, str]]:
+    """The document, the original bytes and their suffix. The client's file name only lends its last part
+    (never a path) to the doc_id; the stored copy is named by the checked doc_id."""
+    try:
+        form = await request.form(max_files=1, max_fields=5)
+    except StarletteHTTPException as exc:  # Starlette says 400 for a malformed body; too large stays 413
+        if exc.status_code != 400:
+            raise
+        raise Problem(422, f"The multipart body could not be read: {exc.detail}") from None
+    upload, given = form.get("file"), form.get("doc_id")
+    if not isinstance(upload, UploadFile):
+        raise Problem(422, "file: the multipart body needs a 'file' field holding the document (with a file name).")
+    name = Path((upload.filename or "").replace("\\", "/")).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise Problem(415, f"{name or 'The file'}: unsupported file type {suffix or '(none)'!r}; "
+                           f"send one of {', '.join(SUPPORTED_SUFFIXES)}.")
     data = await upload.read(limit + 1)
     if len(data) > limit:
         raise Problem(413, f"{name} is larger than the limit of {limit} bytes.")
-    given = form.get("doc_id")
-    doc_id = check_doc_id(str(given)) if isinstance(given, str) and given else doc_id_from_path(Path(name))
-    doc = load_bytes(data, name, doc_id=doc_id, source=f"upload:{doc_id}{Path(name).suffix.lower()}")
-    _keep_upload(data_dir, doc.doc_id, Path(name).suffix.lower(), data)
-    return doc
+    if given is not None and not (isinstance(given, str) and given.strip()):
+        raise Problem(422, "doc_id: must be a non-empty text field when given.")
+    doc_id = check_doc_id(given.strip()) if isinstance(given, str) else _doc_id_for(name, data)
+    doc = load_bytes(data, name, doc_id=doc_id)
+    return replace(doc, source=f"upload:{doc.doc_id}{suffix}"), (data, suffix)
 
 
-def _keep_upload(data_dir: Path, doc_id: str, suffix: str, data: bytes) -> None:
-    """The original bytes, under the data dir only, named by the checked doc_id (never the client's name)."""
-    folder = (data_dir / "uploads").resolve()
+def _doc_id_for(name: str, content: bytes) -> str:
+    """An id from a title or file name; when nothing usable is left of it ('???'), one from the content, so two
+    such documents never replace each other."""
+    path = Path(name.replace("/", "-").replace("\\", "-")[:120])
+    slug = doc_id_from_path(path if path.suffix.lower() in SUPPORTED_SUFFIXES else Path(f"{path}.txt"))
+    if slug == "document" and path.stem.strip().lower() != "document":
+        return "doc-" + hashlib.sha256(content).hexdigest()[:12]
+    return slug
+
+
+def _uploads(data_dir: Path) -> Path:
+    return (data_dir / "uploads").resolve()
+
+
+def _keep_upload(data_dir: Path, doc_id: str, data: bytes, suffix: str) -> None:
+    """The original bytes of an indexed upload, under the data dir only, as <doc_id><suffix>."""
+    folder = _uploads(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    target = (folder / f"{doc_id}{suffix}").resolve()
-    if target.parent != folder:
+    target = (folder / f"{check_doc_id(doc_id)}{suffix}").resolve()
+    if target.parent != folder:  # cannot happen for a checked doc_id; a second lock on the door
         raise Problem(422, "The document id cannot be used as a file name.")
-    partial = target.with_name(f".{uuid.uuid4().hex}.partial")
+    partial = folder / f".{uuid.uuid4().hex}.partial"
     partial.write_bytes(data)
     partial.replace(target)
+    _forget_upload(data_dir, doc_id, keep=suffix)
+
+
+def _forget_upload(data_dir: Path, doc_id: str, keep: str | None = None) -> None:
+    for suffix in SUPPORTED_SUFFIXES:
+        if suffix != keep:
+            (_uploads(data_dir) / f"{doc_id}{suffix}").unlink(missing_ok=True)
 
 
 @router.get("/documents", response_model=list[DocumentPublic], summary="List indexed documents")
@@ -190,63 +220,14 @@ def _valid_id(doc_id: str) -> str:
 async def get_document(doc_id: str, quelle: QuelleDep) -> DocumentWithText:
     found = await run_in_threadpool(quelle.get_document, _valid_id(doc_id))
     if found is None:
-        raise Problem(404, f"No document {doc_id!r}. List them with GET /v1/documents.")
+        raise Problem(404, f"There is no document {doc_id!r}. List them with GET /v1/documents.")
     info, text = found
     return DocumentWithText(**info.to_dict(), text=text)
 
 
 @router.delete("/documents/{doc_id}", response_model=Deleted, summary="Remove a document from every index")
-async def delete_document(doc_id: str, quelle: QuelleDep) -> Deleted:
+async def delete_document(doc_id: str, quelle: QuelleDep, settings: SettingsDep) -> Deleted:
     if not await run_in_threadpool(quelle.delete_document, _valid_id(doc_id)):
-        raise Problem(404, f"No document {doc_id!r} to delete.")
+        raise Problem(404, f"There is no document {doc_id!r} to delete.")
+    _forget_upload(settings.data_dir, doc_id)
     return Deleted(doc_id=doc_id)
-
-
-@router.post("/chat/completions", summary="OpenAI-compatible chat over the documents")
-async def chat_completions(body: ChatRequest, quelle: QuelleDep, settings: SettingsDep, metrics: MetricsDep) -> Any:
-    question = _check_question(_last_user_text(body), settings)
-    created, cid = int(time.time()), f"chatcmpl-{uuid.uuid4().hex[:24]}"
-    if not body.stream:
-        answer = await run_in_threadpool(quelle.ask, question)
-        metrics.observe_answer(answer)
-        data = answer.to_dict()
-        return {
-            "id": cid, "object": "chat.completion", "created": created, "model": body.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-            "citations": data["citations"], "quelle": {k: data[k] for k in ("mode", "answerable", "language")},
-        }
-    items = quelle.ask_stream(question)
-    first = await run_in_threadpool(next, items)
-
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        payload = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
-        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
-
-    async def events() -> AsyncIterator[str]:
-        yield chunk({"role": "assistant", "content": ""})
-        async for item in iterate_in_threadpool(_chain(first, items)):
-            if isinstance(item, Answer):
-                metrics.observe_answer(item)
-                if item.mode == "refused":
-                    yield chunk({"content": item.answer})
-                yield chunk({}, "stop", citations=item.to_dict()["citations"])
-            else:
-                yield chunk({"content": item})
-        yield "data: [DONE]\n\n"
-
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-
-
-def _last_user_text(body: ChatRequest) -> str:
-    for message in reversed(body.messages):
-        if message.role == "user":
-            content = message.content
-            if isinstance(content, list):
-                content = " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
-            if content and content.strip():
-                return content
-            break
-    raise Problem(422, "messages: the last user message must contain the question as text.")

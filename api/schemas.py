@@ -6,8 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-MAX_QUESTION_CHARS = 2000  # the default; the app checks the configured limit too
-
 
 def _not_blank(value: str) -> str:
     if not value.strip():
@@ -17,7 +15,7 @@ def _not_blank(value: str) -> str:
 
 class AskFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    doc_ids: list[str] | None = Field(None, max_length=100, description="Only search these documents.")
+    doc_ids: list[str] | None = Field(None, min_length=1, max_length=100, description="Only search these documents.")
 
 
 class AskRequest(BaseModel):
@@ -30,7 +28,8 @@ class AskRequest(BaseModel):
             {"question": "How many Ascend 910B chips did Baidu order?", "top_k": 5, "stream": False},
         ]},
     )
-    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS, description="German or English.")
+    question: str = Field(..., min_length=1, description="German or English; at most 2,000 characters by default "
+                          "(QUELLE_API__MAX_QUESTION_CHARS).")
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve.")
     filters: AskFilters | None = None
     stream: bool = Field(False, description="Server-Sent Events: token*, answer, done.")
@@ -101,7 +100,8 @@ class DocumentCreate(BaseModel):
     title: str = Field(..., min_length=1, max_length=200)
     text: str = Field(..., min_length=1)
     source: str | None = Field(None, max_length=500)
-    doc_id: str | None = Field(None, min_length=1, max_length=128, description="Stable id; derived from the title if absent.")
+    doc_id: str | None = Field(None, min_length=1, max_length=128,
+                               description="1-128 letters, digits, '.', '_' or '-'; from the title if absent.")
     metadata: dict[str, Any] | None = None
 
     _check_title = field_validator("title")(_not_blank)
@@ -131,21 +131,3 @@ class DocumentWithText(DocumentPublic):
 class Deleted(BaseModel):
     doc_id: str
     deleted: bool = True
-
-
-class ChatMessage(BaseModel):
-    role: str
-    content: str | list[dict[str, Any]] | None = None
-
-
-class ChatRequest(BaseModel):
-    """OpenAI-compatible chat: the last user message is the question."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={"examples": [{"model": "quelle", "messages": [
-            {"role": "user", "content": "Wie viele Ascend-910B-Chips hat Baidu bestellt?"}]}]},
-    )
-    model: str = "quelle"
-    messages: list[ChatMessage] = Field(..., min_length=1)
-    stream: bool = False

@@ -108,7 +108,7 @@ def assemble(
             order.setdefault(n, len(order) + 1)
     renumbered = [
         AnswerSentence(
-            text=_CITATION.sub(lambda m: "".join(f"[{order[int(n)]}]" for n in m.group(1).split(",") if int(n) in order), s.text),
+            text=renumber_text(s.text, order),
             citations=[order[n] for n in s.citations],
             supported=s.supported,
         )
@@ -121,6 +121,11 @@ def assemble(
     ]
     text = " ".join(s.text for s in renumbered)
     return Answer(text, True, mode, language, citations, renumbered, timings, rejected or [])  # type: ignore[arg-type]
+
+
+def renumber_text(text: str, order: dict[int, int]) -> str:
+    """Citation markers rewritten to the answer's numbering (evidence id -> citation id)."""
+    return _CITATION.sub(lambda m: "".join(f"[{order[int(n)]}]" for n in m.group(1).split(",") if int(n) in order), text)
 
 
 class Answerer:
@@ -154,6 +159,7 @@ class Answerer:
         kept: list[AnswerSentence] = []
         rejected: list[AnswerSentence] = []
         verify_ms = 0.0
+        order: dict[int, int] = {}
         if self.llm.generates:
             started = time.perf_counter()
             try:
@@ -164,13 +170,15 @@ class Answerer:
                     seen = {_CITATION.sub("", s.text).strip() for s in kept}
                     draft.kept = [s for s in draft.kept if _CITATION.sub("", s.text).strip() not in seen]
                     for good in draft.kept:
-                        yield ("" if not kept else " ") + good.text
+                        for n in good.citations:  # the same first-use numbering assemble() applies
+                            order.setdefault(n, len(order) + 1)
+                        yield ("" if not kept and good is draft.kept[0] else " ") + renumber_text(good.text, order)
                     kept += draft.kept
                     rejected += draft.rejected
                     if count >= MAX_GENERATED_SENTENCES:
                         break  # answers are one or two sentences; stop a rambling model early
             except LLMError:
-                kept = []  # the LLM failed part-way: fall back to quoting the evidence
+                pass  # the LLM failed: keep what was verified (already streamed), else quote the evidence
             timings["generate"] = round((time.perf_counter() - started) * 1000 - verify_ms, 1)
         timings["verify"] = round(verify_ms, 1)
         if kept:

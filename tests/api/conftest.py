@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ import uvicorn
 
 from tests.conftest import SEED, free_port
 
+PROBLEM = "application/problem+json"
+SEED_ID = "huawei-ascend-910c-nvidia-china"
+
 
 @dataclass
 class LiveServer:
@@ -21,8 +25,8 @@ class LiveServer:
     app: Any
     quelle: Any
 
-    def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=120, **kwargs)
+    def client(self, timeout: float = 120, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=timeout, **kwargs)
 
 
 def start_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
@@ -64,3 +68,24 @@ def live_server(tmp_path_factory, embedder) -> Iterator[LiveServer]:  # type: ig
 @pytest.fixture(scope="module")
 def keyed_server(tmp_path_factory, embedder) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     yield from live({"api": {"api_key": "s3cret-key"}}, tmp_path_factory, embedder)
+
+
+def assert_problem(resp: httpx.Response, status: int, *words: str) -> dict[str, Any]:
+    """A problem+json error with this status whose detail names each of `words`, and no traceback."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith(PROBLEM), resp.headers["content-type"]
+    body = resp.json()
+    assert set(body) == {"type", "title", "status", "detail"} and body["status"] == status, body
+    for word in words:
+        assert word.lower() in body["detail"].lower(), body["detail"]
+    assert "Traceback" not in resp.text and 'File "' not in resp.text
+    return body  # type: ignore[no-any-return]
+
+
+def parse_sse(text: str) -> list[tuple[str, Any]]:
+    """(event name, decoded data) for each Server-Sent Event of a finished stream."""
+    events = []
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((fields.get("event", "message"), json.loads(fields["data"])))
+    return events

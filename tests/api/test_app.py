@@ -1,98 +1,205 @@
-"""Every route of the v1 contract over a real socket: happy paths, SSE, documents round trip."""
+"""Every route of the v1 contract over a real socket: happy paths, SSE, documents round trip, ops routes."""
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
-from tests.api.conftest import LiveServer
+import httpx
 
-SEED_ID = "huawei-ascend-910c-nvidia-china"
+from tests.api.conftest import SEED_ID, LiveServer, parse_sse, start_server
+
 BYTEDANCE_DE = "Wie viel hat Bytedance im vergangenen Jahr für Nvidia-Chips ausgegeben?"
+BAIDU_DE = "Wie viele Ascend-910B-Chips hat Baidu bestellt?"
+ANSWER_KEYS = {"answer", "answerable", "mode", "language", "citations", "sentences", "timings_ms"}
 
 
 def test_ask_answers_with_exact_citations(live_server: LiveServer) -> None:
     with live_server.client() as client:
-        answer = client.post("/v1/ask", json={"question": BYTEDANCE_DE}).json()
+        resp = client.post("/v1/ask", json={"question": BYTEDANCE_DE})
         body = client.get(f"/v1/documents/{SEED_ID}").json()["text"]
-    assert answer["answerable"] and answer["mode"] in ("generated", "extractive")
-    assert set(answer) == {"answer", "answerable", "mode", "language", "citations", "sentences", "timings_ms"}
+    answer = resp.json()
+    assert resp.status_code == 200 and resp.headers["content-type"] == "application/json"
+    assert set(answer) == ANSWER_KEYS
+    assert answer["answerable"] and answer["mode"] in ("generated", "extractive") and answer["language"] == "de"
     assert any(c["doc_id"] == SEED_ID and "2 Milliarden" in c["quote"] for c in answer["citations"])
     for c in answer["citations"]:
-        assert body[c["start"] : c["end"]] == c["quote"]
         assert set(c) == {"id", "doc_id", "title", "source", "start", "end", "quote", "score"}
+        assert body[c["start"] : c["end"]] == c["quote"]  # offsets are truth
+        assert f"[{c['id']}]" in answer["answer"]
     assert {"retrieve", "total"} <= set(answer["timings_ms"])
 
 
-def parse_sse(text: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
-    events = []
-    for block in text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines())
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
+def test_top_k_and_filters_narrow_the_evidence(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        answer = client.post("/v1/ask", json={"question": BAIDU_DE, "top_k": 2, "filters": {"doc_ids": [SEED_ID]}})
+    assert answer.status_code == 200 and {c["doc_id"] for c in answer.json()["citations"]} == {SEED_ID}
 
 
 def test_ask_stream_sends_tokens_then_answer_then_done(live_server: LiveServer) -> None:
     with live_server.client() as client:
-        resp = client.post("/v1/ask", json={"question": "Wie viele Ascend-910B-Chips hat Baidu bestellt?", "stream": True})
+        resp = client.post("/v1/ask", json={"question": BAIDU_DE, "stream": True})
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/event-stream")
     events = parse_sse(resp.text)
-    names = [e for e, _ in events]
-    assert names[-2:] == ["answer", "done"] and set(names[:-2]) == {"token"}
+    names = [name for name, _ in events]
+    assert names[-2:] == ["answer", "done"] and names[:-2] and set(names[:-2]) == {"token"}
     answer = events[-2][1]
-    assert "".join(d["text"] for e, d in events if e == "token") == answer["answer"]
+    assert set(answer) == ANSWER_KEYS
+    assert "".join(data["text"] for name, data in events if name == "token") == answer["answer"]
     assert "1.600" in answer["answer"]
+
+
+def test_a_refusal_streams_its_text_too(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        resp = client.post("/v1/ask", json={"question": "Wer hat die Fußball-WM 1954 gewonnen?", "stream": True})
+    events = parse_sse(resp.text)
+    assert [name for name, _ in events] == ["token", "answer", "done"]
+    answer = events[1][1]
+    assert answer["mode"] == "refused" and not answer["answerable"] and answer["citations"] == []
+    assert events[0][1]["text"] == answer["answer"]
 
 
 def test_search_returns_ranked_passages(live_server: LiveServer) -> None:
     with live_server.client() as client:
         results = client.get("/v1/search", params={"q": "H20 Nvidia China Umsatz", "k": 3}).json()["results"]
+        body = client.get(f"/v1/documents/{SEED_ID}").json()["text"]
     assert 1 <= len(results) <= 3
     assert set(results[0]) == {"doc_id", "title", "chunk_id", "start", "end", "text", "score"}
-    assert results[0]["score"] >= results[-1]["score"]
+    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+    assert all(body[r["start"] : r["end"]] == r["text"] for r in results)
 
 
 def test_documents_round_trip_and_deleted_documents_are_never_cited(live_server: LiveServer) -> None:
     text = "Die Firma Zebrotek aus Graz hat 4.711 Quantenchips an die Stadtwerke geliefert."
     question = "Wie viele Quantenchips hat Zebrotek an die Stadtwerke geliefert?"
+    kept = live_server.quelle.settings.data_dir / "uploads" / "zebrotek.txt"
     with live_server.client() as client:
         created = client.post("/v1/documents", files={"file": ("zebrotek.txt", text.encode(), "text/plain")})
-        assert created.status_code == 201 and created.json() == {"doc_id": "zebrotek", "status": "created", "chunks": 1}
+        assert created.status_code == 201
+        assert created.json() == {"doc_id": "zebrotek", "status": "created", "chunks": 1}
         again = client.post("/v1/documents", files={"file": ("zebrotek.txt", text.encode(), "text/plain")})
         assert again.status_code == 200 and again.json()["status"] == "unchanged"
-        assert "zebrotek" in [d["doc_id"] for d in client.get("/v1/documents").json()]
+        listed = {d["doc_id"]: d for d in client.get("/v1/documents").json()}
+        assert listed["zebrotek"]["source"] == "upload:zebrotek.txt" and listed["zebrotek"]["chunks"] == 1
         assert client.get("/v1/documents/zebrotek").json()["text"] == text
+        assert kept.read_bytes() == text.encode()
 
         answer = client.post("/v1/ask", json={"question": question}).json()
         assert "4.711" in answer["answer"] and {c["doc_id"] for c in answer["citations"]} == {"zebrotek"}
 
         assert client.delete("/v1/documents/zebrotek").json() == {"doc_id": "zebrotek", "deleted": True}
         answer = client.post("/v1/ask", json={"question": question}).json()
-        assert all(c["doc_id"] != "zebrotek" for c in answer["citations"])
+        assert all(c["doc_id"] != "zebrotek" for c in answer["citations"]) and "4.711" not in answer["answer"]
         assert client.get("/v1/documents/zebrotek").status_code == 404
-    assert (live_server.quelle.settings.data_dir / "uploads" / "zebrotek.txt").read_bytes() == text.encode()
+        assert "zebrotek" not in [d["doc_id"] for d in client.get("/v1/documents").json()]
+    assert not kept.exists()  # the original bytes go with the document
 
 
-def test_json_documents_and_updates(live_server: LiveServer) -> None:
+def test_json_documents_update_and_a_form_doc_id(live_server: LiveServer) -> None:
     with live_server.client() as client:
-        first = client.post("/v1/documents", json={"title": "Notiz", "text": "Erste Fassung der Notiz.", "doc_id": "notiz"})
-        second = client.post("/v1/documents", json={"title": "Notiz", "text": "Zweite Fassung der Notiz.", "doc_id": "notiz"})
-        assert (first.status_code, second.json()["status"]) == (201, "updated")
-        assert client.get("/v1/documents/notiz").json()["text"] == "Zweite Fassung der Notiz."
+        first = client.post("/v1/documents", json={"title": "Notiz", "text": "Erste Fassung.", "doc_id": "notiz"})
+        second = client.post("/v1/documents", json={"title": "Notiz", "text": "Zweite Fassung.", "doc_id": "notiz"})
+        assert (first.status_code, second.status_code, second.json()["status"]) == (201, 200, "updated")
+        note = client.get("/v1/documents/notiz").json()
+        assert note["text"] == "Zweite Fassung." and note["source"] == "api:notiz"
         client.delete("/v1/documents/notiz")
+
+        named = client.post("/v1/documents", files={"file": ("x.md", b"# Bericht\n\nEin Satz.", "text/markdown")},
+                            data={"doc_id": "mein-bericht"})
+        assert named.status_code == 201 and named.json()["doc_id"] == "mein-bericht"
+        assert client.get("/v1/documents/mein-bericht").json()["title"] == "Bericht"
+        client.delete("/v1/documents/mein-bericht")
+
+
+def test_titles_without_usable_characters_never_replace_each_other(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        ids = [client.post("/v1/documents", json={"title": title, "text": text}).json()["doc_id"]
+               for title, text in (("???", "Ein Satz."), ("!!!", "Ein anderer Satz."))]
+        assert len(set(ids)) == 2 and all(i.startswith("doc-") for i in ids)
+        for doc_id in ids:
+            assert client.delete(f"/v1/documents/{doc_id}").status_code == 200
+
+
+def test_html_and_pdf_uploads_index_their_visible_text(live_server: LiveServer) -> None:
+    html = (b"<html><head><title>Seite</title><script>var geheim = 1;</script></head>"
+            b"<body><p>Der Kolibri wiegt zwei Gramm.</p></body></html>")
+    with live_server.client() as client:
+        assert client.post("/v1/documents", files={"file": ("seite.html", html, "text/html")}).status_code == 201
+        page = client.get("/v1/documents/seite").json()
+        assert page["title"] == "Seite" and page["text"] == "Der Kolibri wiegt zwei Gramm."  # no script text
+        pdf = client.post("/v1/documents", files={"file": ("memo.pdf", tiny_pdf("Der Marder frisst Kabel."),
+                                                           "application/pdf")})
+        assert pdf.status_code == 201, pdf.text
+        assert "Der Marder frisst Kabel." in client.get("/v1/documents/memo").json()["text"]
+        for doc_id in ("seite", "memo"):
+            client.delete(f"/v1/documents/{doc_id}")
+
+
+def tiny_pdf(text: str) -> bytes:
+    """A one-page PDF showing `text` in Helvetica, written by hand (no PDF writer needed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def test_health_ready_metrics_and_page(live_server: LiveServer) -> None:
     with live_server.client() as client:
         assert client.get("/healthz").json() == {"status": "ok"}
-        assert client.get("/readyz").json()["status"] == "ready"
+        ready = client.get("/readyz").json()
         client.post("/v1/ask", json={"question": "Wer ist der Chef von Alibaba?"})
-        metrics = client.get("/metrics").text
+        client.get(f"/v1/documents/{SEED_ID}")
+        metrics = client.get("/metrics")
         page = client.get("/")
-        openapi = client.get("/openapi.json").json()
+        script = client.get("/static/app.js")
+    assert ready["status"] == "ready" and ready["llm"]
+    text = metrics.text
+    assert metrics.headers["content-type"].startswith("text/plain")
     for name in ("quelle_http_requests_total", "quelle_http_request_seconds_bucket", "quelle_answers_total",
                  "quelle_refusals_total", "quelle_verifier_rejected_sentences_total", "quelle_ingest_documents_total",
                  "quelle_llm_generate_seconds"):
-        assert name in metrics
-    assert 'route="/v1/ask"' in metrics
+        assert name in text
+    assert 'route="/v1/ask"' in text and 'route="/v1/documents/{doc_id}"' in text and SEED_ID not in text
+    assert 'quelle_answers_total{mode="refused"}' in text
     assert page.status_code == 200 and 'id="question"' in page.text and "cdn" not in page.text.lower()
-    assert {"/v1/ask", "/v1/search", "/v1/documents", "/v1/documents/{doc_id}", "/v1/chat/completions"} <= set(openapi["paths"])
+    assert script.status_code == 200 and "getReader" in script.text
+
+
+def test_openapi_documents_the_contract_with_examples(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        openapi = client.get("/openapi.json").json()
+        docs = client.get("/docs")
+    paths = openapi["paths"]
+    assert {"/v1/ask", "/v1/search", "/v1/documents", "/v1/documents/{doc_id}", "/v1/chat/completions"} <= set(paths)
+    schemas = openapi["components"]["schemas"]
+    assert schemas["AskRequest"]["examples"][0]["question"] and schemas["ChatRequest"]["examples"]
+    upload = paths["/v1/documents"]["post"]["requestBody"]["content"]
+    assert upload["application/json"]["schema"]["examples"][0]["text"] and "multipart/form-data" in upload
+    assert "bearer" in str(openapi["components"]["securitySchemes"]).lower()
+    assert docs.status_code == 200
+
+
+def test_the_app_builds_its_service_at_start_up(tmp_path: Path) -> None:
+    """The uvicorn factory path: no service passed in, so the lifespan creates one from the settings."""
+    from api.app import create_app
+    from rag.config import load_settings
+
+    app = create_app(load_settings(data_dir=tmp_path, llm={"provider": "none"}))
+    server, thread, url = start_server(app)
+    try:
+        assert httpx.get(f"{url}/readyz", timeout=30).status_code == 200
+        assert httpx.get(f"{url}/v1/documents", timeout=30).json() == []
+        assert app.state.quelle is not None and app.state.quelle.settings.data_dir == tmp_path
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

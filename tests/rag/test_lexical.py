@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -100,7 +99,8 @@ def test_len_counts_chunks(index: BM25Index, sentences: dict[str, str]) -> None:
     assert len(index) == len(sentences)
 
 
-def test_build_and_search_are_fast_at_10k_chunks(sentences: dict[str, str]) -> None:
+def test_builds_and_searches_10k_chunks(sentences: dict[str, str]) -> None:
+    """Scale, not speed: timings live in `make bench`."""
     rng = random.Random(7)
     words = " ".join(sentences.values()).split()
 
@@ -110,13 +110,7 @@ def test_build_and_search_are_fast_at_10k_chunks(sentences: dict[str, str]) -> N
         return " ".join(w if rng.random() > 0.05 else f"{w}{rng.randint(0, 20_000)}" for w in picked)
 
     items = [(f"c{i}", chunk(), "de") for i in range(10_000)]
-    started = time.perf_counter()
     index = BM25Index.build(items)
-    build_s = time.perf_counter() - started
-    started = time.perf_counter()
-    for _ in range(20):
-        results = index.search("How many Ascend 910B chips did Baidu order?", 10)
-    query_ms = (time.perf_counter() - started) / 20 * 1000
-    assert len(results) == 10
-    assert build_s < 4.0, build_s  # about 1.1 s here; headroom for a loaded CI machine
-    assert query_ms < 20, query_ms  # under 1 ms here
+    results = index.search("How many Ascend 910B chips did Baidu order?", 10)
+    assert len(index) == 10_000 and len(results) == 10
+    assert [s for _, s in results] == sorted((s for _, s in results), reverse=True)

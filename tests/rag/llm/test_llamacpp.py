@@ -1,0 +1,93 @@
+"""Provider 'llamacpp' with the real bundled SmolLM2 model."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from rag.llm import LLMUnavailable
+from rag.llm.llamacpp import LlamaCppProvider, _fold_system, default_model_path
+from rag.llm.prompt import build_messages
+
+QUESTION = [{"role": "user", "content": "What is the capital of France? Answer in one short sentence."}]
+
+
+@pytest.fixture(scope="module")
+def smollm2() -> LlamaCppProvider:
+    return LlamaCppProvider(context_tokens=2048, threads=2, temperature=0.0, max_tokens=24)
+
+
+def test_default_model_is_the_bundled_gguf() -> None:
+    path = default_model_path()
+    assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert path.is_file() and path.open("rb").read(4) == b"GGUF"
+
+
+def test_generate_answers(smollm2: LlamaCppProvider) -> None:
+    text = smollm2.generate(QUESTION, max_tokens=16)
+    assert "Paris" in text
+
+
+def test_stream_matches_generate(smollm2: LlamaCppProvider) -> None:
+    chunks = list(smollm2.stream(QUESTION, max_tokens=16))
+    assert len(chunks) >= 3
+    assert "".join(chunks) == smollm2.generate(QUESTION, max_tokens=16)  # greedy and no prefix-cache reuse
+
+
+def test_max_tokens_bounds_the_reply(smollm2: LlamaCppProvider) -> None:
+    assert 1 <= len(list(smollm2.stream(QUESTION, max_tokens=3))) <= 3
+
+
+def test_the_answer_prompt_runs(smollm2: LlamaCppProvider) -> None:
+    messages = build_messages(
+        "How much did ByteDance spend on Nvidia chips last year?",
+        [
+            (
+                1,
+                "Laut Reuters hat Bytedance im vergangenen Jahr 2 Milliarden Dollar für "
+                "Nvidia-Chips ausgegeben.",
+            )
+        ],
+        "en",
+    )
+    assert smollm2.generate(messages, max_tokens=8).strip()
+
+
+def test_concurrent_calls_are_serialised(smollm2: LlamaCppProvider) -> None:
+    expected = smollm2.generate(QUESTION, max_tokens=8)
+    results: list[str] = []
+
+    def ask() -> None:
+        results.append("".join(smollm2.stream(QUESTION, max_tokens=8)))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert results == [expected, expected]
+
+
+def test_missing_model_file_is_unavailable(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.gguf"
+    llm = LlamaCppProvider(missing)
+    with pytest.raises(LLMUnavailable, match=re.escape(str(missing))):
+        llm.check()
+    with pytest.raises(LLMUnavailable, match=re.escape(str(missing))):
+        llm.generate(QUESTION)
+
+
+def test_unloadable_file_is_unavailable(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(LLMUnavailable, match=r"broken\.gguf"):
+        list(LlamaCppProvider(broken).stream(QUESTION))
+
+
+def test_system_messages_fold_into_the_first_user_turn() -> None:
+    folded = _fold_system([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
+    assert folded == [{"role": "user", "content": "Be brief.\n\nHi"}]
+    assert _fold_system([{"role": "user", "content": "Hi"}]) == [{"role": "user", "content": "Hi"}]
