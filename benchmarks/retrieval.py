@@ -1,0 +1,212 @@
+"""Retrieval latency against collection size: synthetic documents of real sentences, written through ChromaStore."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.phases import PhaseTimer
+from benchmarks.stats import latency_summary, mib, proc_status_kb
+from rag.chunking import split_sentences
+from rag.documents import make_document
+from rag.embeddings import Embedder
+from rag.lexical import BM25Index
+from rag.retrieval import MODES
+from rag.schema import Chunk
+from rag.service import Quelle
+from rag.store import ChromaStore
+
+P95_TARGET_MS = 30.0
+TARGET_SIZE = 10_000
+CHUNKS_PER_DOC = 50
+CHUNK_CHARS = 700  # about the mean chunk of the real corpus; the chunker's target is 900 with overlap
+NOISE = 0.04  # per-dimension noise on synthetic vectors: near, not on, the vectors of their source chunks
+COMMIT_BATCH = 100  # registry records per upsert above the faithful limit
+GROWTH_MARGIN = 1.25  # writes get slower as the collection grows: budget the next size at this much the last rate
+
+
+@contextmanager
+def _captured_registry_upserts(store: ChromaStore) -> Iterator[list[dict[str, Any]]]:
+    """Let `store.commit` build its registry record exactly as always, but collect the upsert instead of sending it."""
+    captured: list[dict[str, Any]] = []
+    store.docs.upsert = lambda **kwargs: captured.append(kwargs)  # type: ignore[method-assign]
+    store._bump_revision = lambda: None  # type: ignore[method-assign]
+    try:
+        yield captured
+    finally:
+        del store.docs.upsert
+        del store._bump_revision
+
+
+def _upsert_records(store: ChromaStore, calls: list[dict[str, Any]]) -> None:
+    """Send captured registry upserts as one, then bump the revision once."""
+    merged = {key: [item for call in calls for item in call[key]] for key in calls[0]}
+    store.docs.upsert(**merged)
+    store._bump_revision()
+
+
+class SyntheticCollection:
+    """Grows a store with documents of CHUNKS_PER_DOC chunks. Each chunk is a run of real sentences drawn at
+    random from the corpus; its vector is the normalised mean of those sentences' source-chunk vectors plus
+    noise, so vectors cluster like real ones without embedding 100k texts. Written with write_chunks and
+    commit, one Document at a time, exactly as an ingest makes documents visible."""
+
+    def __init__(self, store: ChromaStore, texts: Sequence[str], vectors: np.ndarray, seed: int = 7) -> None:
+        self.store = store
+        self.rng = np.random.default_rng(seed)
+        self.sentences: list[str] = []
+        self.sources: list[int] = []
+        for index, text in enumerate(texts):
+            for start, end in split_sentences(text):
+                if end - start >= 20:
+                    self.sentences.append(text[start:end])
+                    self.sources.append(index)
+        self.vectors = vectors
+        self.size = 0
+        self.documents = 0
+
+    def grow_to(self, n_chunks: int, batch_commits: bool = False) -> dict[str, Any]:
+        """Add documents until the store holds n_chunks synthetic chunks; returns how long the writes took.
+        With batch_commits, the registry records that `commit` makes are upserted COMMIT_BATCH at a time
+        (one revision bump each): one Chroma write per record slows down as the collection grows."""
+        started, added, written_s = time.perf_counter(), 0, 0.0
+        pending: list[dict[str, Any]] = []
+        while self.size < n_chunks:
+            count = min(CHUNKS_PER_DOC, n_chunks - self.size)
+            doc, chunks, vectors = self._document(count)
+            t = time.perf_counter()
+            self.store.write_chunks(doc, chunks, vectors)
+            if batch_commits:
+                with _captured_registry_upserts(self.store) as captured:
+                    self.store.commit(doc, len(chunks))
+                pending += captured
+                if len(pending) >= COMMIT_BATCH:
+                    _upsert_records(self.store, pending)
+                    pending = []
+            else:
+                self.store.commit(doc, len(chunks))
+            written_s += time.perf_counter() - t
+            self.size += count
+            self.documents += 1
+            added += count
+        if pending:
+            t = time.perf_counter()
+            _upsert_records(self.store, pending)
+            written_s += time.perf_counter() - t
+        total = time.perf_counter() - started
+        return {"chunks_added": added, "seconds": round(total, 2), "store_write_s": round(written_s, 2),
+                "store_chunks_per_s": round(added / written_s, 1) if written_s > 0 else 0.0,
+                "commits": "batched" if batch_commits else "one per document"}
+
+    def _document(self, count: int) -> tuple[Any, list[Chunk], np.ndarray]:
+        doc_id = f"synthetic-{self.documents:06d}"
+        texts, vectors = [], []
+        for _ in range(count):
+            picked: list[int] = []
+            length = 0
+            while length < CHUNK_CHARS:
+                i = int(self.rng.integers(len(self.sentences)))
+                picked.append(i)
+                length += len(self.sentences[i]) + 1
+            texts.append(" ".join(self.sentences[i] for i in picked))
+            mean = self.vectors[[self.sources[i] for i in picked]].mean(axis=0)
+            vector = mean + self.rng.normal(0.0, NOISE, mean.shape)
+            vectors.append(vector / np.linalg.norm(vector))
+        body = "\n\n".join(texts)
+        doc = make_document(body, doc_id=doc_id, title=f"Synthetic document {self.documents}",
+                            source="benchmark:synthetic", language="en")
+        chunks, offset = [], 0
+        for index, text in enumerate(texts):
+            chunks.append(Chunk(doc_id=doc_id, index=index, start=offset, end=offset + len(text), text=text))
+            offset += len(text) + 2
+        assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+        return doc, chunks, np.asarray(vectors, dtype=np.float32)
+
+
+def bench_retrieval(quelle: Quelle, texts: Sequence[str], vectors: np.ndarray, queries: Sequence[str],
+                    sizes: Sequence[int], n_queries: int, fill_budget_s: float, faithful_limit: int = TARGET_SIZE,
+                    k: int = 5) -> dict[str, Any]:
+    """Section 2: grow one store through `sizes`; at each, time the first query's view rebuild, then
+    n_queries steady-state searches per mode (modes interleaved per query, so load changes hit all alike).
+    Up to `faithful_limit` chunks every document is committed on its own; beyond it registry upserts are
+    batched. A size whose fill would overrun `fill_budget_s` (judged by the last fill rate) is scaled down."""
+    collection = SyntheticCollection(quelle.store, texts, vectors)
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    fill_s, rate = 0.0, 0.0
+    for wanted in sizes:
+        size = wanted
+        if rate > 0:
+            affordable = collection.size + (fill_budget_s - fill_s) * rate / GROWTH_MARGIN
+            if affordable < wanted:
+                size = _round_down(affordable)
+                if size <= collection.size:
+                    notes.append(f"{wanted:,} chunks skipped: the fill would overrun the {fill_budget_s:.0f} s budget")
+                    break
+                notes.append(f"{wanted:,} chunks scaled down to {size:,}: at {rate:.0f} chunks/s the fill would "
+                             f"overrun the {fill_budget_s:.0f} s budget")
+        fill = collection.grow_to(size, batch_commits=collection.size >= faithful_limit)
+        fill_s += fill["seconds"]
+        rate = fill["chunks_added"] / fill["store_write_s"] if fill["store_write_s"] > 0 else 0.0
+        timer = PhaseTimer()
+        targets = [(quelle.store, "registry", "registry read"), (quelle.store, "revision", "revision check"),
+                   (BM25Index, "build", "bm25 build")]
+        started = time.perf_counter()
+        with timer.wrapped(targets):
+            view = quelle.retriever.view()
+        view_s = time.perf_counter() - started
+        assert len(view.chunks) == size, f"view holds {len(view.chunks)} chunks, expected {size}"
+        phases = {p: round(s, 3) for p, s in timer.seconds.items()}
+        phases["chunk read (the rest)"] = round(view_s - sum(timer.seconds.values()), 3)
+        rows.append({
+            "chunks": size, "requested": wanted, "documents": collection.documents, "fill": fill,
+            "view_build_s": round(view_s, 3), "view_phases": phases,
+            **measure_queries(quelle, queries, n_queries, k),
+            "process_rss_mib": mib(proc_status_kb("self", "VmRSS")),
+            "store_mib": data_dir_size_mib(Path(quelle.settings.data_dir)),
+        })
+    return {
+        "text": "synthetic documents of real sentences from the ingest corpus; vectors derived from the real "
+                "vectors of their source chunks plus noise (not embedded)",
+        "chunks_per_document": CHUNKS_PER_DOC, "k": k, "queries_per_mode": n_queries,
+        "faithful_limit": faithful_limit, "fill_budget_s": fill_budget_s, "notes": notes,
+        "p95_target_ms": P95_TARGET_MS, "target_size": TARGET_SIZE, "sizes": rows,
+    }
+
+
+def _round_down(n: float) -> int:
+    """Down to two significant digits: 26,345 -> 26,000."""
+    step = 10 ** max(0, len(str(int(n))) - 2)
+    return int(n // step * step)
+
+
+def measure_queries(quelle: Quelle, queries: Sequence[str], n: int, k: int) -> dict[str, Any]:
+    """Steady-state latency per mode, with two references from the same loop: embedding the query alone and
+    the store revision check every search starts with."""
+    for query in queries[:3]:
+        for mode in MODES:
+            quelle.search(query, k, mode=mode)
+    embedder: Embedder = quelle.embedder
+    seconds: dict[str, list[float]] = {name: [] for name in (*MODES, "embed query", "revision check")}
+    for i in range(n):
+        query = queries[i % len(queries)]
+        for mode in MODES:
+            t = time.perf_counter()
+            quelle.search(query, k, mode=mode)
+            seconds[mode].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        embedder.embed_query(query)
+        seconds["embed query"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        quelle.store.revision()
+        seconds["revision check"].append(time.perf_counter() - t)
+    return {"latency": {name: latency_summary(values) for name, values in seconds.items()}}
+
+
+def data_dir_size_mib(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)

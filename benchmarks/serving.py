@@ -1,0 +1,249 @@
+"""Ask over HTTP end to end: `quelle serve` as a subprocess, cold start, latency, concurrent load, peak memory."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.stats import child_pids, latency_summary, mib, proc_status_kb
+
+ASK_P50_TARGET_MS = 100.0
+READY_TIMEOUT_S = 240.0
+LOAD_GRACE_S = 30.0  # requests still running this long after a load level's deadline are cancelled, not waited for
+
+
+def quelle_command() -> list[str]:
+    """The `quelle` console script beside this interpreter, else the same CLI as a module."""
+    script = Path(sys.executable).parent / "quelle"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rag.cli"]
+
+
+def quelle_env(data_dir: Path, provider: str) -> dict[str, str]:
+    """The environment of a benchmark subprocess: its own data dir, embedded store, no API key, offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUELLE_")}
+    env.update({"QUELLE_DATA_DIR": str(data_dir), "QUELLE_LLM_PROVIDER": provider, "HF_HUB_OFFLINE": "1",
+                "TOKENIZERS_PARALLELISM": "false"})
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ingest_subprocess(data_dir: Path, paths: Sequence[Path], log: Path) -> dict[str, Any]:
+    """Run `quelle ingest` and report its wall time and peak RSS (ru_maxrss of exactly that child, via wait4)."""
+    started = time.perf_counter()
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*quelle_command(), "ingest", "--quiet", *map(str, paths)],
+                                env=quelle_env(data_dir, "none"), stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"quelle ingest exited with {proc.returncode}; see {log}")
+    summary = [line for line in log.read_text(errors="replace").splitlines() if "chunks embedded" in line]
+    return {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+            "summary": summary[-1] if summary else ""}
+
+
+@dataclass
+class Server:
+    """A `quelle serve` subprocess on a free loopback port."""
+
+    proc: subprocess.Popen[bytes]
+    url: str
+    cold_start_s: float
+    log: Path
+
+    @classmethod
+    def start(cls, data_dir: Path, provider: str, log: Path) -> Server:
+        port = free_port()
+        started = time.perf_counter()
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [*quelle_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=quelle_env(data_dir, provider), stdout=out, stderr=subprocess.STDOUT,
+            )
+        url = f"http://127.0.0.1:{port}"
+        deadline = started + READY_TIMEOUT_S
+        while time.perf_counter() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"quelle serve ({provider}) exited with {proc.returncode}: {_tail(log)}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    return cls(proc, url, time.perf_counter() - started, log)
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        _stop(proc)
+        raise TimeoutError(f"quelle serve ({provider}) was not ready within {READY_TIMEOUT_S:.0f} s: {_tail(log)}")
+
+    def peak_rss_mib(self) -> float | None:
+        """VmHWM of the server process plus any children it started."""
+        values = [proc_status_kb(pid, "VmHWM") for pid in [self.proc.pid, *child_pids(self.proc.pid)]]
+        known = [v for v in values if v is not None]
+        return mib(sum(known)) if known else None
+
+    def stop(self) -> None:
+        _stop(self.proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _tail(log: Path, lines: int = 8) -> str:
+    try:
+        return " | ".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def sequential_asks(url: str, questions: Sequence[str], n: int, budget_s: float, warmup: int = 2) -> dict[str, Any]:
+    """Up to n asks one after another (after `warmup`), stopping early when `budget_s` is spent: client latency,
+    the server's own total and stages, answer modes."""
+    client_s: list[float] = []
+    server_ms: list[float] = []
+    modes: Counter[str] = Counter()
+    by_mode: dict[str, list[float]] = {}
+    stages: dict[str, list[float]] = {}
+    errors = 0
+    deadline = time.perf_counter() + budget_s
+    with httpx.Client(base_url=url, timeout=300) as client:
+        for i in range(warmup + n):
+            if i >= warmup and time.perf_counter() > deadline:
+                break
+            started = time.perf_counter()
+            response = client.post("/v1/ask", json={"question": questions[i % len(questions)]})
+            elapsed = time.perf_counter() - started
+            if i < warmup:
+                continue
+            if response.status_code != 200:
+                errors += 1
+                continue
+            body = response.json()
+            client_s.append(elapsed)
+            timings = body.get("timings_ms") or {}
+            server_ms.append(float(timings.get("total", 0.0)))
+            for stage, ms in timings.items():
+                stages.setdefault(stage, []).append(float(ms) / 1000)
+            modes[body.get("mode", "?")] += 1
+            by_mode.setdefault(body.get("mode", "?"), []).append(elapsed)
+    return {
+        "requests": len(client_s) + errors, "planned": n, "budget_s": budget_s, "errors": errors, "modes": dict(modes),
+        "latency": latency_summary(client_s),
+        "server_total": latency_summary([ms / 1000 for ms in server_ms]),
+        "latency_by_mode": {mode: latency_summary(values) for mode, values in sorted(by_mode.items())},
+        "server_stages": {stage: latency_summary(values) for stage, values in stages.items()},
+    }
+
+
+async def _load(url: str, questions: Sequence[str], clients: int, duration_s: float, max_requests: int) -> dict[
+    str, Any
+]:
+    latencies: list[float] = []
+    errors = 0
+    issued = 0
+    in_flight = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
+        started = time.perf_counter()
+        deadline = started + duration_s
+
+        async def worker() -> None:
+            nonlocal issued, errors, in_flight
+            while time.perf_counter() < deadline and issued < max_requests:
+                question = questions[issued % len(questions)]
+                issued += 1
+                in_flight += 1
+                t = time.perf_counter()
+                try:
+                    ok = (await client.post("/v1/ask", json={"question": question})).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                in_flight -= 1
+                if ok:
+                    latencies.append(time.perf_counter() - t)
+                else:
+                    errors += 1
+
+        tasks = [asyncio.create_task(worker()) for _ in range(clients)]
+        _, unfinished = await asyncio.wait(tasks, timeout=duration_s + LOAD_GRACE_S)
+        cancelled = in_flight
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
+        elapsed = time.perf_counter() - started
+    return {"clients": clients, "requests": len(latencies), "errors": errors, "cancelled": cancelled,
+            "seconds": round(elapsed, 2),
+            "throughput_rps": round(len(latencies) / elapsed, 2) if elapsed > 0 else 0.0,
+            "latency": latency_summary(latencies)}
+
+
+def load_levels(url: str, questions: Sequence[str], levels: Sequence[int], duration_s: float,
+                max_requests: int) -> list[dict[str, Any]]:
+    """Throughput with each number of concurrent clients, each level bounded by time and by request count."""
+    return [asyncio.run(_load(url, questions, clients, duration_s, max_requests)) for clients in levels]
+
+
+def bench_http(work: Path, logs: Path, seed_files: Sequence[Path], questions: Sequence[str],
+               providers: Sequence[str], sequential: dict[str, int], sequential_budget_s: dict[str, float],
+               levels: Sequence[int], duration_s: dict[str, float], max_requests: dict[str, int]) -> dict[str, Any]:
+    """Section 3 (and the serve half of section 4): one server per LLM provider over the seed document."""
+    data_dir = work / "serve-data"
+    seed_ingest = ingest_subprocess(data_dir, seed_files, logs / "ingest-seed.log")
+    results: dict[str, Any] = {"documents": [str(p.name) for p in seed_files], "seed_ingest": seed_ingest,
+                               "ask_p50_target_ms": ASK_P50_TARGET_MS, "providers": {}}
+    for provider in providers:
+        log = logs / f"serve-{provider}.log"
+        try:
+            server = Server.start(data_dir, provider, log)
+        except (RuntimeError, TimeoutError) as exc:
+            results["providers"][provider] = {"error": str(exc)}
+            continue
+        try:
+            rss_ready = mib(proc_status_kb(server.proc.pid, "VmRSS"))
+            seq = sequential_asks(server.url, questions, sequential[provider], sequential_budget_s[provider])
+            load = load_levels(server.url, questions, levels, duration_s[provider], max_requests[provider])
+            results["providers"][provider] = {
+                "cold_start_s": round(server.cold_start_s, 2), "rss_at_ready_mib": rss_ready,
+                "sequential": seq, "load": load, "peak_rss_mib": server.peak_rss_mib(),
+            }
+        finally:
+            server.stop()
+    return results
+
+
+def inprocess_asks(quelle: Any, questions: Sequence[str], n: int, warmup: int = 2) -> dict[str, Any]:
+    """The reference for the HTTP numbers: Quelle.ask called directly, same questions, same order."""
+    seconds: list[float] = []
+    stages: dict[str, list[float]] = {}
+    for i in range(warmup + n):
+        started = time.perf_counter()
+        answer = quelle.ask(questions[i % len(questions)])
+        if i >= warmup:
+            seconds.append(time.perf_counter() - started)
+            for stage, ms in answer.timings_ms.items():
+                stages.setdefault(stage, []).append(ms / 1000)
+    return {"requests": n, "latency": latency_summary(seconds),
+            "stages": {stage: latency_summary(values) for stage, values in stages.items()}}

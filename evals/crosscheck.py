@@ -1,0 +1,48 @@
+"""Hit rate and MRR recomputed by llama-index's RetrieverEvaluator on the same rankings, to cross-check ours."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.evaluation import RetrieverEvaluator
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+Ranking = list[tuple[str, str, float]]  # (chunk id, text, score), best first
+NO_RELEVANT_CHUNK = "<no relevant chunk>"  # stands in when nothing in the collection is relevant: a miss, not an error
+
+
+class RankedRetriever(BaseRetriever):
+    """Any of our retrievers as a llama-index retriever: `search(query)` gives the ranking for a query."""
+
+    def __init__(self, search: Callable[[str], Ranking]) -> None:
+        super().__init__()
+        self._search = search
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return [
+            NodeWithScore(node=TextNode(id_=cid, text=text), score=score)
+            for cid, text, score in self._search(query_bundle.query_str)
+        ]
+
+
+def llamaindex_hit_rate_mrr(
+    search: Callable[[str], Ranking], queries: Sequence[tuple[str, Sequence[str]]]
+) -> dict[str, float | int]:
+    """Mean hit rate and MRR from RetrieverEvaluator over (query, expected chunk ids) pairs."""
+    evaluator = RetrieverEvaluator.from_metric_names(["hit_rate", "mrr"], retriever=RankedRetriever(search))
+    hits: list[float] = []
+    mrrs: list[float] = []
+    for query, expected in queries:
+        result = evaluator.evaluate(query=query, expected_ids=list(expected) or [NO_RELEVANT_CHUNK])
+        values = result.metric_vals_dict
+        hits.append(float(values["hit_rate"]))
+        mrrs.append(float(values["mrr"]))
+    n = len(queries)
+    return {"n": n, "hit_rate": sum(hits) / n if n else 0.0, "mrr": sum(mrrs) / n if n else 0.0}
+
+
+def agreement(ours: Mapping[str, Any], theirs: Mapping[str, Any], tolerance: float = 1e-9) -> bool:
+    """Whether both computations give the same hit rate and MRR."""
+    return all(abs(float(ours[key]) - float(theirs[key])) <= tolerance for key in ("hit_rate", "mrr"))
