@@ -45,9 +45,11 @@ serve: install
 test: install-dev
 	$(BIN)/python -m pytest
 
+# Extractive answers (--llm none) for the full sets: the tiny local LLM takes minutes per answer on a loaded
+# machine; run `quelle eval --llm llamacpp --limit N` to measure the generated mode.
 eval: install
-	$(BIN)/quelle eval evals/sets/seed.yaml --out reports/seed
-	$(BIN)/quelle eval evals/sets/seed.yaml --haystack --out reports/haystack
+	$(BIN)/quelle eval evals/sets/seed.yaml --llm none --out reports/seed
+	$(BIN)/quelle eval evals/sets/seed.yaml --llm none --haystack --out reports/haystack
 
 bench: install
 	$(BIN)/python -m benchmarks.run --out bench-results
