@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,31 +75,40 @@ def wait_for_http(url: str, timeout_s: float, proc=None) -> None:  # type: ignor
     raise TimeoutError(f"{url} did not answer within {timeout_s} s")
 
 
+@contextmanager
+def running_server(args: list[str], ready_url: str, log_path: Path, timeout_s: float = 60,
+                   env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
+    """A server subprocess that is up (ready_url answers 200) inside the block and stopped after it; if it
+    never comes up, the error carries the tail of its log."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            try:
+                wait_for_http(ready_url, timeout_s, proc)
+            except (RuntimeError, TimeoutError) as exc:
+                log.flush()
+                raise RuntimeError(f"{exc}; log:\n{log_path.read_text(errors='replace')[-2000:]}") from None
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     """A real `chroma run` server on a free loopback port, for the whole session."""
     import shutil
-    import subprocess
-    import sys
 
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    log = open(path / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, proc)
+    args = [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)]
+    with running_server(args, f"http://127.0.0.1:{port}/api/v2/heartbeat", path / "server.log") as proc:
         yield ("127.0.0.1", port, proc)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(params=["embedded", "server"])
@@ -117,32 +129,12 @@ def store_settings(request):  # type: ignore[no-untyped-def]
 def llama_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     """A real `python -m llama_cpp.server` (OpenAI-compatible) with the bundled SmolLM2 model, for the whole
     session; yields its base URL, e.g. http://127.0.0.1:PORT/v1."""
-    import subprocess
-    import sys
-
     from rag.llm.llamacpp import default_model_path
 
     port = free_port()
     path = tmp_path_factory.mktemp("llama-server")
-    log = open(path / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()),
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--seed", "0"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
+    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()),
+            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--seed", "0"]
     base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        try:
-            wait_for_http(f"{base_url}/models", 60, proc)
-        except (RuntimeError, TimeoutError) as exc:
-            log.flush()
-            tail = (path / "server.log").read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"{exc}; server log:\n{tail}") from None
+    with running_server(args, f"{base_url}/models", path / "server.log"):
         yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

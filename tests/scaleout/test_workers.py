@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SEED, free_port, wait_for_http
+from tests.conftest import SEED, free_port, running_server
 
 DOCS = 12
 ROUNDS = 3
@@ -29,20 +29,10 @@ def two_workers(chroma_server, tmp_path: Path):  # type: ignore[no-untyped-def]
     subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "--quiet", str(SEED)], env=env, check=True,
                    capture_output=True)
     api_port = free_port()
-    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(api_port),
-                             "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    args = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(api_port), "--workers", "2"]
     url = f"http://127.0.0.1:{api_port}"
-    try:
-        wait_for_http(f"{url}/readyz", 180, proc)
+    with running_server(args, f"{url}/readyz", tmp_path / "serve.log", timeout_s=180, env=env):
         yield url, env
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_refuses_several_workers_on_the_embedded_store(tmp_path: Path) -> None:
@@ -81,7 +71,8 @@ def test_concurrent_ingest_and_ask_across_two_workers(two_workers) -> None:  # t
     from rag.config import load_settings
     from rag.store import ChromaStore
 
-    settings = load_settings(store={"chroma_host": env["QUELLE_CHROMA_HOST"], "chroma_port": int(env["QUELLE_CHROMA_PORT"]),
+    settings = load_settings(store={"chroma_host": env["QUELLE_CHROMA_HOST"],
+                                    "chroma_port": int(env["QUELLE_CHROMA_PORT"]),
                                     "collection_prefix": env["QUELLE_STORE__COLLECTION_PREFIX"]})
     store = ChromaStore(settings.store, env["QUELLE_DATA_DIR"])
     registry = store.registry()
