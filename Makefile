@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha256sum | cu
 DEV_STAMP := $(STAMP)-dev
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AMX_INT8=OFF
 
-.PHONY: install install-dev serve ingest test eval bench check clean
+.PHONY: install install-dev serve ingest test eval bench check soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ bench: install
 check: install-dev
 	$(BIN)/ruff check rag api evals tests
 	$(BIN)/mypy
+
+soak: install-dev
+	$(BIN)/python -m tests.soak
 
 clean:
 	rm -rf $(VENV) .data reports bench-results

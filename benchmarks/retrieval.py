@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.phases import PhaseTimer
-from benchmarks.stats import latency_summary, mib, proc_status_kb
+from benchmarks.stats import in_worker_thread, latency_summary, mib, proc_status_kb
 from rag.chunking import split_sentences
 from rag.documents import make_document
 from rag.embeddings import Embedder
@@ -166,17 +166,44 @@ def bench_retrieval(quelle: Quelle, texts: Sequence[str], vectors: np.ndarray, q
         rows.append({
             "chunks": size, "requested": wanted, "documents": collection.documents, "fill": fill,
             "view_build_s": round(view_s, 3), "view_phases": phases,
-            **measure_queries(quelle, queries, n_queries, k),
+            **in_worker_thread(lambda: measure_queries(quelle, queries, n_queries, k)),
             "process_rss_mib": mib(proc_status_kb("self", "VmRSS")),
             "store_mib": data_dir_size_mib(Path(quelle.settings.data_dir)),
         })
     return {
+        "query_embedding": query_embedding_threads(quelle.embedder, queries),
         "text": "synthetic documents of real sentences from the ingest corpus; vectors derived from the real "
                 "vectors of their source chunks plus noise (not embedded)",
         "chunks_per_document": CHUNKS_PER_DOC, "k": k, "queries_per_mode": n_queries,
         "faithful_limit": faithful_limit, "fill_budget_s": fill_budget_s, "notes": notes,
         "p95_target_ms": P95_TARGET_MS, "target_size": TARGET_SIZE, "sizes": rows,
     }
+
+
+def query_embedding_threads(embedder: Embedder, queries: Sequence[str], n: int = 40) -> dict[str, Any]:
+    """Latency of embedding one query on the main thread (torch's default threads, then one thread) and on a
+    worker thread, interleaved, so a busy machine affects all three alike."""
+    import torch
+
+    default = torch.get_num_threads()
+    seconds: dict[str, list[float]] = {f"main thread, torch threads {default}": [], "main thread, torch threads 1": [],
+                                       f"worker thread, torch threads {default}": []}
+    labels = list(seconds)
+
+    def once(query: str) -> float:
+        t = time.perf_counter()
+        embedder.embed_query(query)
+        return time.perf_counter() - t
+
+    for query in [*queries[:3], *queries[:n]]:
+        seconds[labels[0]].append(once(query))
+        torch.set_num_threads(1)
+        try:
+            seconds[labels[1]].append(once(query))
+        finally:
+            torch.set_num_threads(default)
+        seconds[labels[2]].append(in_worker_thread(lambda q=query: once(q)))  # type: ignore[misc]
+    return {label: latency_summary(values[3:]) for label, values in seconds.items()}
 
 
 def _round_down(n: float) -> int:

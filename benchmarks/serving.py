@@ -44,19 +44,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# `quelle ingest` exactly as the console script runs it (rag.cli.main), plus an exit hook that records the
+# process's own VmHWM. ru_maxrss from wait4 would not do: Linux carries the parent's high-water mark into a
+# forked child, so every child of this (large) benchmark process would report at least the parent's peak.
+_INGEST_WITH_HWM = """
+import atexit, pathlib, sys
+hwm_file = sys.argv.pop(1)
+def _record_hwm():
+    for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            pathlib.Path(hwm_file).write_text(line.split()[1])
+atexit.register(_record_hwm)
+from rag.cli import main
+sys.argv[0] = "quelle"
+sys.exit(main())
+"""
+
+
 def ingest_subprocess(data_dir: Path, paths: Sequence[Path], log: Path) -> dict[str, Any]:
-    """Run `quelle ingest` and report its wall time and peak RSS (ru_maxrss of exactly that child, via wait4)."""
+    """Run `quelle ingest` in a subprocess; its wall time and peak RSS (its VmHWM, read at exit)."""
+    hwm = log.with_suffix(".vmhwm")
     started = time.perf_counter()
     with log.open("wb") as out:
-        proc = subprocess.Popen([*quelle_command(), "ingest", "--quiet", *map(str, paths)],
-                                env=quelle_env(data_dir, "none"), stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        done = subprocess.run([sys.executable, "-c", _INGEST_WITH_HWM, str(hwm), "ingest", "--quiet",
+                               *map(str, paths)], env=quelle_env(data_dir, "none"), stdout=out,
+                              stderr=subprocess.STDOUT, check=False, cwd=Path(__file__).resolve().parent.parent)
     seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"quelle ingest exited with {proc.returncode}; see {log}")
+    if done.returncode != 0:
+        raise RuntimeError(f"quelle ingest exited with {done.returncode}: {_tail(log)}")
     summary = [line for line in log.read_text(errors="replace").splitlines() if "chunks embedded" in line]
-    return {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+    return {"seconds": round(seconds, 2), "peak_rss_mib": mib(int(hwm.read_text())),
             "summary": summary[-1] if summary else ""}
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -20,6 +21,16 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
     return {"n": len(ms), "mean_ms": round(float(ms.mean()), 2), "p50_ms": round(float(p50), 2),
             "p95_ms": round(float(p95), 2), "p99_ms": round(float(p99), 2), "max_ms": round(float(ms.max()), 2)}
+
+
+T = TypeVar("T")
+
+
+def in_worker_thread(fn: Callable[[], T]) -> T:
+    """Run fn on a fresh worker thread, as the API runs every Quelle call (starlette's thread pool). On a busy
+    machine torch's encode is much slower on the main thread (see the query-embedding table in the report)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

@@ -7,8 +7,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rag.chunking import split_sentences
 from rag.analysis import content_terms, extract_numbers
+from rag.chunking import split_sentences
 from rag.evidence import EvidenceSelection, asks_for_date, asks_for_quantity, states_date
 from rag.llm import LLMError, LLMProvider
 from rag.llm.prompt import build_messages
