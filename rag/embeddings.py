@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import threading
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 BUNDLED_PREFIX = "bundled:"
-QUERY_CACHE_SIZE = 1024
 
 
 class EmbeddingError(RuntimeError):
@@ -39,16 +37,7 @@ class Embedder(ABC):
         return np.vstack(parts).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One text's vector; recent ones are remembered, since an ask embeds its question for dense
-        retrieval and again for evidence scoring. The returned array is shared: do not modify it."""
-        cache = self.__dict__.setdefault("_query_cache", OrderedDict())
-        vector = cache.get(text)
-        if vector is None:
-            vector = self.embed_batch([text])[0]
-            cache[text] = vector
-            while len(cache) > QUERY_CACHE_SIZE:
-                cache.popitem(last=False)
-        return vector
+        return self.embed_batch([text])[0]
 
 
 def resolve_model_path(model: str) -> str:

@@ -6,6 +6,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from rag.embeddings import Embedder
 from rag.lexical import BM25Index
 from rag.schema import Passage
@@ -75,8 +77,10 @@ class HybridRetriever:
             return self._view
 
     def search(
-        self, query: str, k: int, doc_ids: Sequence[str] | None = None, mode: RetrieverMode = "hybrid"
+        self, query: str, k: int, doc_ids: Sequence[str] | None = None, mode: RetrieverMode = "hybrid",
+        vector: np.ndarray | None = None,
     ) -> list[Passage]:
+        """Ranked passages; `vector` is the query's embedding when the caller already has it."""
         if mode not in MODES:
             raise ValueError(f"unknown retriever {mode!r}; valid: {', '.join(MODES)}")
         view = self.view()
@@ -87,7 +91,7 @@ class HybridRetriever:
         n = max(k, self.candidates)
         rankings: list[list[tuple[str, float]]] = []
         if mode in ("hybrid", "dense"):
-            rankings.append(self._dense(view, query, n, doc_ids))
+            rankings.append(self._dense(view, query if vector is None else vector, n, doc_ids))
         if mode in ("hybrid", "bm25"):
             allowed = set(doc_ids) if doc_ids else None
             rankings.append(
@@ -98,8 +102,9 @@ class HybridRetriever:
         scored = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, self.rrf_k)
         return [self._passage(view, cid, score) for cid, score in scored[:k] if cid in view.chunks]
 
-    def _dense(self, view: IndexView, query: str, n: int, doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:
-        vector = self.embedder.embed_query(query)
+    def _dense(self, view: IndexView, query: str | np.ndarray, n: int,
+               doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:
+        vector = self.embedder.embed_query(query) if isinstance(query, str) else query
         hits = self.store.dense_query(vector, n + 8, doc_ids)  # a few spare for uncommitted leftovers
         return [(c.chunk_id, s) for c, s in hits if c.chunk_id in view.chunks][:n]
 

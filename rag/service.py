@@ -6,6 +6,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from rag.analysis import detect_language
 from rag.answer import Answerer
 from rag.config import Settings, load_settings
@@ -70,13 +72,16 @@ class Quelle:
     # -- questions ----------------------------------------------------------------------------
 
     def search(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None,
-               mode: str | None = None) -> list[Passage]:
-        return self.retriever.search(query, k or self.settings.retrieval.top_k, doc_ids, mode or self.settings.retrieval.mode)
+               mode: str | None = None, vector: np.ndarray | None = None) -> list[Passage]:
+        return self.retriever.search(query, k or self.settings.retrieval.top_k, doc_ids,
+                                     mode or self.settings.retrieval.mode, vector)
 
-    def evidence(self, question: str, passages: Sequence[Passage]) -> EvidenceSelection:
-        return select_evidence(
-            question, passages, self.sentence_vectors, self.embedder.embed_query(question), self.settings.answer.evidence_k
-        )
+    def evidence(self, question: str, passages: Sequence[Passage],
+                 vector: np.ndarray | None = None) -> EvidenceSelection:
+        """The evidence sentences for a question; `vector` is its embedding if already computed."""
+        if vector is None:
+            vector = self.embedder.embed_query(question)
+        return select_evidence(question, passages, self.sentence_vectors, vector, self.settings.answer.evidence_k)
 
     def ask(self, question: str, top_k: int | None = None, doc_ids: Sequence[str] | None = None) -> Answer:
         *_, final = self.ask_stream(question, top_k, doc_ids)
@@ -89,8 +94,9 @@ class Quelle:
         """Verified answer text as it is produced, then the Answer object."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        passages = self.search(question, top_k, doc_ids)
-        selection = self.evidence(question, passages)
+        vector = self.embedder.embed_query(question)  # once, for dense retrieval and evidence scoring
+        passages = self.search(question, top_k, doc_ids, vector=vector)
+        selection = self.evidence(question, passages, vector)
         timings["retrieve"] = _ms(started)
         language = detect_language(question)
         for item in self.answerer.stream(question, selection, language, timings):
