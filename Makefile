@@ -55,7 +55,7 @@ bench: install
 	$(BIN)/python -m benchmarks.run --out bench-results
 
 check: install-dev
-	$(BIN)/ruff check rag api evals tests
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 soak: install-dev

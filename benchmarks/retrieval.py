@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,46 +14,26 @@ from benchmarks.stats import in_worker_thread, latency_summary, mib, proc_status
 from rag.chunking import split_sentences
 from rag.documents import make_document
 from rag.embeddings import Embedder
+from rag.ingest import GROUP_CHUNKS
 from rag.lexical import BM25Index
 from rag.retrieval import MODES
 from rag.schema import Chunk
 from rag.service import Quelle
-from rag.store import ChromaStore
+from rag.store import ChromaStore, NewVersion
 
 P95_TARGET_MS = 30.0
 TARGET_SIZE = 10_000
 CHUNKS_PER_DOC = 50
 CHUNK_CHARS = 700  # about the mean chunk of the real corpus; the chunker's target is 900 with overlap
 NOISE = 0.04  # per-dimension noise on synthetic vectors: near, not on, the vectors of their source chunks
-COMMIT_BATCH = 100  # registry records per upsert above the faithful limit
 GROWTH_MARGIN = 1.25  # writes get slower as the collection grows: budget the next size at this much the last rate
-
-
-@contextmanager
-def _captured_registry_upserts(store: ChromaStore) -> Iterator[list[dict[str, Any]]]:
-    """Let `store.commit` build its registry record exactly as always, but collect the upsert instead of sending it."""
-    captured: list[dict[str, Any]] = []
-    store.docs.upsert = lambda **kwargs: captured.append(kwargs)  # type: ignore[method-assign]
-    store._bump_revision = lambda: None  # type: ignore[method-assign]
-    try:
-        yield captured
-    finally:
-        del store.docs.upsert
-        del store._bump_revision
-
-
-def _upsert_records(store: ChromaStore, calls: list[dict[str, Any]]) -> None:
-    """Send captured registry upserts as one, then bump the revision once."""
-    merged = {key: [item for call in calls for item in call[key]] for key in calls[0]}
-    store.docs.upsert(**merged)
-    store._bump_revision()
 
 
 class SyntheticCollection:
     """Grows a store with documents of CHUNKS_PER_DOC chunks. Each chunk is a run of real sentences drawn at
     random from the corpus; its vector is the normalised mean of those sentences' source-chunk vectors plus
-    noise, so vectors cluster like real ones without embedding 100k texts. Written with write_chunks and
-    commit, one Document at a time, exactly as an ingest makes documents visible."""
+    noise, so vectors cluster like real ones without embedding 100k texts. Written with ChromaStore.write and
+    commit, a group of documents at a time, exactly as an ingest makes documents visible."""
 
     def __init__(self, store: ChromaStore, texts: Sequence[str], vectors: np.ndarray, seed: int = 7) -> None:
         self.store = store
@@ -70,38 +49,25 @@ class SyntheticCollection:
         self.size = 0
         self.documents = 0
 
-    def grow_to(self, n_chunks: int, batch_commits: bool = False) -> dict[str, Any]:
-        """Add documents until the store holds n_chunks synthetic chunks; returns how long the writes took.
-        With batch_commits, the registry records that `commit` makes are upserted COMMIT_BATCH at a time
-        (one revision bump each): one Chroma write per record slows down as the collection grows."""
+    def grow_to(self, n_chunks: int) -> dict[str, Any]:
+        """Add documents until the store holds n_chunks synthetic chunks, written and committed in groups of
+        GROUP_CHUNKS chunks exactly as an ingest writes them; returns how long the writes took."""
         started, added, written_s = time.perf_counter(), 0, 0.0
-        pending: list[dict[str, Any]] = []
         while self.size < n_chunks:
-            count = min(CHUNKS_PER_DOC, n_chunks - self.size)
-            doc, chunks, vectors = self._document(count)
+            group: list[NewVersion] = []
+            while self.size < n_chunks and sum(len(v.chunks) for v in group) < GROUP_CHUNKS:
+                count = min(CHUNKS_PER_DOC, n_chunks - self.size)
+                group.append(NewVersion(*self._document(count)))
+                self.size += count
+                self.documents += 1
+                added += count
             t = time.perf_counter()
-            self.store.write_chunks(doc, chunks, vectors)
-            if batch_commits:
-                with _captured_registry_upserts(self.store) as captured:
-                    self.store.commit(doc, len(chunks))
-                pending += captured
-                if len(pending) >= COMMIT_BATCH:
-                    _upsert_records(self.store, pending)
-                    pending = []
-            else:
-                self.store.commit(doc, len(chunks))
-            written_s += time.perf_counter() - t
-            self.size += count
-            self.documents += 1
-            added += count
-        if pending:
-            t = time.perf_counter()
-            _upsert_records(self.store, pending)
+            self.store.write(group)
+            self.store.commit(group)
             written_s += time.perf_counter() - t
         total = time.perf_counter() - started
         return {"chunks_added": added, "seconds": round(total, 2), "store_write_s": round(written_s, 2),
-                "store_chunks_per_s": round(added / written_s, 1) if written_s > 0 else 0.0,
-                "commits": "batched" if batch_commits else "one per document"}
+                "store_chunks_per_s": round(added / written_s, 1) if written_s > 0 else 0.0}
 
     def _document(self, count: int) -> tuple[Any, list[Chunk], np.ndarray]:
         doc_id = f"synthetic-{self.documents:06d}"
@@ -129,12 +95,11 @@ class SyntheticCollection:
 
 
 def bench_retrieval(quelle: Quelle, texts: Sequence[str], vectors: np.ndarray, queries: Sequence[str],
-                    sizes: Sequence[int], n_queries: int, fill_budget_s: float, faithful_limit: int = TARGET_SIZE,
-                    k: int = 5) -> dict[str, Any]:
-    """Section 2: grow one store through `sizes`; at each, time the first query's view rebuild, then
-    n_queries steady-state searches per mode (modes interleaved per query, so load changes hit all alike).
-    Up to `faithful_limit` chunks every document is committed on its own; beyond it registry upserts are
-    batched. A size whose fill would overrun `fill_budget_s` (judged by the last fill rate) is scaled down."""
+                    sizes: Sequence[int], n_queries: int, fill_budget_s: float, k: int = 5) -> dict[str, Any]:
+    """Section 2: grow one store through `sizes`; at each, time the first query's view refresh (it reads the
+    chunks added since the last view), then n_queries steady-state searches per mode (modes interleaved per
+    query, so load changes hit all alike), then the view refresh after one more document.
+    A size whose fill would overrun `fill_budget_s` (judged by the last fill rate) is scaled down."""
     collection = SyntheticCollection(quelle.store, texts, vectors)
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -150,7 +115,7 @@ def bench_retrieval(quelle: Quelle, texts: Sequence[str], vectors: np.ndarray, q
                     break
                 notes.append(f"{wanted:,} chunks scaled down to {size:,}: at {rate:.0f} chunks/s the fill would "
                              f"overrun the {fill_budget_s:.0f} s budget")
-        fill = collection.grow_to(size, batch_commits=collection.size >= faithful_limit)
+        fill = collection.grow_to(size)
         fill_s += fill["seconds"]
         rate = fill["chunks_added"] / fill["store_write_s"] if fill["store_write_s"] > 0 else 0.0
         timer = PhaseTimer()
@@ -169,41 +134,57 @@ def bench_retrieval(quelle: Quelle, texts: Sequence[str], vectors: np.ndarray, q
             **in_worker_thread(lambda: measure_queries(quelle, queries, n_queries, k)),
             "process_rss_mib": mib(proc_status_kb("self", "VmRSS")),
             "store_mib": data_dir_size_mib(Path(quelle.settings.data_dir)),
+            "one_document_view_s": one_document_change(quelle, collection),
         })
     return {
         "query_embedding": query_embedding_threads(quelle.embedder, queries),
         "text": "synthetic documents of real sentences from the ingest corpus; vectors derived from the real "
                 "vectors of their source chunks plus noise (not embedded)",
         "chunks_per_document": CHUNKS_PER_DOC, "k": k, "queries_per_mode": n_queries,
-        "faithful_limit": faithful_limit, "fill_budget_s": fill_budget_s, "notes": notes,
+        "fill_budget_s": fill_budget_s, "notes": notes,
         "p95_target_ms": P95_TARGET_MS, "target_size": TARGET_SIZE, "sizes": rows,
     }
 
 
+def one_document_change(quelle: Quelle, collection: SyntheticCollection) -> float:
+    """Seconds of the first query's view refresh after one more document (CHUNKS_PER_DOC chunks) is committed:
+    what a user waits for after an upload to a collection of this size."""
+    collection.grow_to(collection.size + CHUNKS_PER_DOC)
+    started = time.perf_counter()
+    view = quelle.retriever.view()
+    seconds = time.perf_counter() - started
+    assert len(view.chunks) == collection.size
+    return round(seconds, 3)
+
+
 def query_embedding_threads(embedder: Embedder, queries: Sequence[str], n: int = 40) -> dict[str, Any]:
-    """Latency of embedding one query on the main thread (torch's default threads, then one thread) and on a
-    worker thread, interleaved, so a busy machine affects all three alike."""
-    import torch
+    """Latency of embedding one query as the API does it (from a request thread, the encode running on the
+    embedder's model thread) and from the main thread, interleaved, so a busy machine affects both alike; then,
+    for reference, torch called directly on request threads, as Quelle did before it had a model thread."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    default = torch.get_num_threads()
-    seconds: dict[str, list[float]] = {f"main thread, torch threads {default}": [], "main thread, torch threads 1": [],
-                                       f"worker thread, torch threads {default}": []}
+    seconds: dict[str, list[float]] = {"request thread (model thread encodes)": [],
+                                       "main thread (model thread encodes)": [],
+                                       "request threads calling torch directly (before)": []}
     labels = list(seconds)
+    model: Any = getattr(embedder, "_model", None)
 
-    def once(query: str) -> float:
+    def timed(fn: Any) -> float:
         t = time.perf_counter()
-        embedder.embed_query(query)
+        fn()
         return time.perf_counter() - t
 
-    for query in [*queries[:3], *queries[:n]]:
-        seconds[labels[0]].append(once(query))
-        torch.set_num_threads(1)
-        try:
-            seconds[labels[1]].append(once(query))
-        finally:
-            torch.set_num_threads(default)
-        seconds[labels[2]].append(in_worker_thread(lambda q=query: once(q)))  # type: ignore[misc]
-    return {label: latency_summary(values[3:]) for label, values in seconds.items()}
+    run = [*queries[:3], *queries[:n]]
+    with ThreadPoolExecutor(4) as pool:
+        for query in run:
+            seconds[labels[0]].append(pool.submit(timed, lambda q=query: embedder.embed_query(q)).result())
+            seconds[labels[1]].append(timed(lambda q=query: embedder.embed_query(q)))
+        # Last, not interleaved: once request threads have their own OpenMP pools, those pools' spinning
+        # slows every later encode in the process, the model thread's included.
+        for query in run if model is not None else []:
+            seconds[labels[2]].append(pool.submit(timed, lambda q=query: model.encode(
+                [q], normalize_embeddings=True, show_progress_bar=False)).result())
+    return {label: latency_summary(values[3:]) for label, values in seconds.items() if values}
 
 
 def _round_down(n: float) -> int:

@@ -41,7 +41,6 @@ class BenchConfig:
     load_max_requests: dict[str, int]
     memory_ingest_chunks: int  # 0: the seed ingest is the ingest measured
     retrieval_fill_budget_s: float  # sizes whose store fill would take longer are scaled down (and reported)
-    retrieval_faithful_limit: int  # up to this many chunks each document is committed on its own
 
     @classmethod
     def for_run(cls, quick: bool) -> BenchConfig:
@@ -50,13 +49,13 @@ class BenchConfig:
                        queries_per_mode=10, baseline_queries=10, providers=("none",), sequential={"none": 5},
                        sequential_budget_s={"none": 120.0},
                        levels=(1, 4), load_seconds={"none": 3.0}, load_max_requests={"none": 5},
-                       memory_ingest_chunks=0, retrieval_fill_budget_s=60.0, retrieval_faithful_limit=100)
+                       memory_ingest_chunks=0, retrieval_fill_budget_s=60.0)
         return cls(quick=False, min_chunks=2000, haystack_docs=500, raw_passes=2,
                    retrieval_sizes=(1_000, 10_000, 100_000), queries_per_mode=150, baseline_queries=100,
                    providers=("none", "llamacpp"), sequential={"none": 60, "llamacpp": 12},
                    sequential_budget_s={"none": 60.0, "llamacpp": 90.0}, levels=(1, 4, 16),
                    load_seconds={"none": 10.0, "llamacpp": 15.0}, load_max_requests={"none": 400, "llamacpp": 80},
-                   memory_ingest_chunks=300, retrieval_fill_budget_s=400.0, retrieval_faithful_limit=10_000)
+                   memory_ingest_chunks=300, retrieval_fill_budget_s=400.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,8 +121,7 @@ def run(config: BenchConfig, out: Path, sections: list[str]) -> dict[str, Any]:
                 vectors = embedder.embed_batch(corpus.chunk_texts)
             quelle = make_quelle((shm or work) / "retrieval", embedder)
             result = bench_retrieval(quelle, corpus.chunk_texts, np.asarray(vectors), queries,
-                                     config.retrieval_sizes, config.queries_per_mode, config.retrieval_fill_budget_s,
-                                     config.retrieval_faithful_limit)
+                                     config.retrieval_sizes, config.queries_per_mode, config.retrieval_fill_budget_s)
             result["store_location"] = "tmpfs (/dev/shm)" if shm else "disk (temp dir)"
             return result
 

@@ -58,7 +58,8 @@ def verify_draft(text: str, evidence: Sequence[Evidence], question: str) -> Draf
     something: it says more than the question, and states a number or a date where one is asked for."""
     by_id = {e.id: e for e in evidence}
     asked = content_terms(question)
-    kept, rejected = [], []
+    kept: list[AnswerSentence] = []
+    rejected: list[AnswerSentence] = []
     for sentence, cited in parse_sentences(text):
         plain = _CITATION.sub("", sentence).strip()
         if not plain:
@@ -125,7 +126,9 @@ def assemble(
 
 def renumber_text(text: str, order: dict[int, int]) -> str:
     """Citation markers rewritten to the answer's numbering (evidence id -> citation id)."""
-    return _CITATION.sub(lambda m: "".join(f"[{order[int(n)]}]" for n in m.group(1).split(",") if int(n) in order), text)
+    return _CITATION.sub(
+        lambda m: "".join(f"[{order[int(n)]}]" for n in m.group(1).split(",") if int(n) in order), text
+    )
 
 
 class Answerer:

@@ -7,9 +7,12 @@ import re
 from rag.schema import Chunk
 
 # Words after which a period does not end a sentence (German and English).
-_ABBREVIATIONS = frozenset(
-    ["z.b", "bzw", "ca", "usw", "vgl", "dr", "prof", "nr", "mio", "mrd", "tsd", "abs", "bzw", "etc", "inkl", "ggf", "evtl", "ua", "u.a", "z.t", "d.h", "s.o", "o.ä", "mr", "mrs", "ms", "jr", "sr", "st", "vs", "e.g", "i.e", "fig", "no", "approx", "inc", "ltd", "corp", "co", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
-)
+_ABBREVIATIONS = frozenset([
+    "z.b", "bzw", "ca", "usw", "vgl", "dr", "prof", "nr", "mio", "mrd", "tsd", "abs", "etc", "inkl", "ggf", "evtl",
+    "ua", "u.a", "z.t", "d.h", "s.o", "o.ä", "mr", "mrs", "ms", "jr", "sr", "st", "vs", "e.g", "i.e", "fig", "no",
+    "approx", "inc", "ltd", "corp", "co", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec",
+])
 # A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace, or at a line break.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’»)\]]*\s+|\n+")
 

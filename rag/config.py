@@ -68,7 +68,8 @@ class LLMSettings(BaseModel):
     """The model that phrases answers. The verifier, not the model, decides what is shown."""
 
     provider: Literal["llamacpp", "openai", "none"] = Field(
-        "llamacpp", description="llamacpp: a local GGUF file; openai: any OpenAI-compatible server; none: extractive only."
+        "llamacpp",
+        description="llamacpp: a local GGUF file; openai: any OpenAI-compatible server; none: extractive only.",
     )
     model_path: str | None = Field(
         None, description="GGUF file for llamacpp. Unset: the model shipped in an installed package (see rag/llm)."
@@ -77,7 +78,9 @@ class LLMSettings(BaseModel):
     model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")
     api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for the OpenAI-compatible server.")
     timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM call is abandoned.")
-    max_tokens: int = Field(64, ge=1, description="Most tokens the LLM may generate per answer (answers are 1-2 sentences).")
+    max_tokens: int = Field(
+        64, ge=1, description="Most tokens the LLM may generate per answer (answers are 1-2 sentences)."
+    )
     temperature: float = Field(0.0, ge=0, description="Sampling temperature (0: deterministic).")
     context_tokens: int = Field(2048, ge=256, description="Context window for the local llama.cpp model.")
     threads: int = Field(2, ge=1, description="CPU threads for the local llama.cpp model.")
@@ -92,7 +95,8 @@ class APISettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Quelle's settings. Environment: QUELLE_<FIELD>, nested with "__" (QUELLE_LLM__PROVIDER); a file: QUELLE_ENV_FILE."""
+    """Quelle's settings. Environment: QUELLE_<FIELD>, nested with "__" (QUELLE_LLM__PROVIDER); a file:
+    QUELLE_ENV_FILE."""
 
     model_config = SettingsConfigDict(
         env_prefix="QUELLE_",

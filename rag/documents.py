@@ -44,7 +44,8 @@ def doc_id_from_path(path: Path, root: Path | None = None) -> str:
 def check_doc_id(doc_id: str) -> str:
     if not DOC_ID_PATTERN.match(doc_id):
         raise DocumentError(
-            f"doc_id {doc_id!r} is not allowed: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit."
+            f"doc_id {doc_id!r} is not allowed: use 1-128 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit."
         )
     return doc_id
 

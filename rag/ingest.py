@@ -11,10 +11,10 @@ from tqdm import tqdm
 
 from rag.chunking import chunk_text
 from rag.config import ChunkSettings
-from rag.documents import SUPPORTED_SUFFIXES, DocumentError, load_file
+from rag.documents import DocumentError, load_file
 from rag.embeddings import Embedder
 from rag.schema import Chunk, Document
-from rag.store import ChromaStore
+from rag.store import ChromaStore, NewVersion
 
 Status = Literal["created", "updated", "unchanged"]
 GROUP_CHUNKS = 256  # chunks embedded per encode call across documents: keeps batches full for small files
@@ -68,8 +68,9 @@ class Indexer:
         """Add or replace documents; unchanged ones (same sha256) are skipped without embedding."""
         results: list[IngestResult] = []
         pending: list[tuple[Document, list[Chunk], bool]] = []
+        known = self.store.records(list(dict.fromkeys(d.doc_id for d in docs)))
         for doc in docs:
-            record = self.store.record(doc.doc_id)
+            record = known.get(doc.doc_id)
             if record is not None and record.sha256 == doc.sha256:
                 results.append(IngestResult(doc.doc_id, "unchanged", record.chunks))
                 continue
@@ -87,18 +88,19 @@ class Indexer:
         return results
 
     def _write_group(self, group: list[tuple[Document, list[Chunk], bool]], progress: tqdm) -> list[IngestResult]:
-        texts = [c.text for _, chunks, _ in group for c in chunks]
-        vectors = self.embedder.embed_batch(texts)
-        results, offset = [], 0
-        for doc, chunks, existed in group:
-            part = vectors[offset : offset + len(chunks)]
+        """Embed a group in one call and write it in a few Chroma calls. Every document of the group becomes
+        visible in the commit, each in one step; a failure before it leaves all of them as they were."""
+        vectors = self.embedder.embed_batch([c.text for _, chunks, _ in group for c in chunks])
+        versions, offset = [], 0
+        for doc, chunks, _ in group:
+            versions.append(NewVersion(doc, chunks, vectors[offset : offset + len(chunks)]))
             offset += len(chunks)
-            version = self.store.write_chunks(doc, chunks, part)
-            self.store.commit(doc, len(chunks))
-            self.store.drop_other_versions(doc.doc_id, keep=version)
-            results.append(IngestResult(doc.doc_id, "updated" if existed else "created", len(chunks)))
-            progress.update(len(chunks))
-        return results
+        self.store.write(versions)
+        self.store.commit(versions)
+        self.store.drop_other_versions({v.doc.doc_id: v.version for v in versions})
+        progress.update(offset)
+        return [IngestResult(doc.doc_id, "updated" if existed else "created", len(chunks))
+                for doc, chunks, existed in group]
 
     def remove(self, doc_id: str) -> bool:
         return self.store.remove(doc_id)
@@ -156,9 +158,9 @@ def discover(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
         path = Path(path)
         if path.is_dir():
             for file in sorted(path.rglob("*")):
-                if file.is_file() and not any(p.startswith(".") for p in file.relative_to(path).parts):
-                    if file.suffix.lower() in SUPPORTED_SUFFIXES or file.suffix.lower() not in _IGNORED_SUFFIXES:
-                        found.append((file, path))
+                hidden = any(p.startswith(".") for p in file.relative_to(path).parts)
+                if file.is_file() and not hidden and file.suffix.lower() not in _IGNORED_SUFFIXES:
+                    found.append((file, path))
         else:
             found.append((path, path.parent))
     return found

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.embeddings import Embedder
-from rag.lexical import BM25Index
+from rag.lexical import BM25Index, TermCache
 from rag.schema import Passage
 from rag.store import ChromaStore, DocRecord, StoredChunk
 
@@ -35,22 +35,34 @@ class IndexView:
     bm25: BM25Index
 
     def visible(self, chunk: StoredChunk) -> bool:
-        record = self.registry.get(chunk.doc_id)
-        return record is not None and record.version == chunk.version
+        return _committed(self.registry, chunk)
 
 
-def load_view(store: ChromaStore) -> IndexView:
-    """Read the registry and every committed chunk; build BM25 over them. Revision is read first, so a
-    commit that lands meanwhile changes the revision and the next check rebuilds."""
+def load_view(store: ChromaStore, previous: IndexView | None = None, terms: TermCache | None = None) -> IndexView:
+    """Read the registry and the committed chunks; build BM25 over them. Revision is read first, so a
+    commit that lands meanwhile changes the revision and the next check rebuilds.
+
+    With the previous view, only documents whose committed version changed are read again; with a shared
+    TermCache, only chunks not seen before are analysed. A change to one document then costs a registry read,
+    a read of that document's chunks and the BM25 arithmetic, not a pass over the whole collection."""
     revision = store.revision()
     registry = store.registry()
-    chunks = {
-        c.chunk_id: c
-        for c in store.iter_chunks()
-        if (rec := registry.get(c.doc_id)) is not None and rec.version == c.version
-    }
-    bm25 = BM25Index.build([(c.chunk_id, c.text, registry[c.doc_id].language) for c in chunks.values()])
-    return IndexView(revision, registry, chunks, bm25)
+    if previous is None:
+        chunks = {c.chunk_id: c for c in store.iter_chunks() if _committed(registry, c)}
+    else:
+        old = previous.registry
+        changed = [d for d, rec in registry.items() if (was := old.get(d)) is None or was.version != rec.version]
+        chunks = {cid: c for cid, c in previous.chunks.items() if _committed(registry, c)}
+        chunks.update((c.chunk_id, c) for c in store.chunks_of_documents(changed) if _committed(registry, c))
+    ordered = sorted(chunks.values(), key=lambda c: (c.doc_id, c.start))
+    bm25 = BM25Index.build([(c.chunk_id, c.text, registry[c.doc_id].language) for c in ordered], terms)
+    if terms is not None:
+        terms.retain(chunks)
+    return IndexView(revision, registry, {c.chunk_id: c for c in ordered}, bm25)
+
+
+def _committed(registry: dict[str, DocRecord], chunk: StoredChunk) -> bool:
+    return (record := registry.get(chunk.doc_id)) is not None and record.version == chunk.version
 
 
 class HybridRetriever:
@@ -63,6 +75,7 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self._view: IndexView | None = None
+        self._terms = TermCache()  # analysed chunk texts, kept across views
         self._lock = threading.Lock()
 
     def view(self) -> IndexView:
@@ -73,7 +86,7 @@ class HybridRetriever:
             return view
         with self._lock:
             if self._view is None or self._view.revision != revision:
-                self._view = load_view(self.store)
+                self._view = load_view(self.store, self._view, self._terms)
             return self._view
 
     def search(

@@ -56,7 +56,9 @@ class Quelle:
     def add_document(self, doc: Document) -> IngestResult:
         return self.indexer.add(doc)
 
-    def add_text(self, text: str, *, title: str | None, doc_id: str, source: str = "", metadata: dict | None = None) -> IngestResult:
+    def add_text(
+        self, text: str, *, title: str | None, doc_id: str, source: str = "", metadata: dict | None = None
+    ) -> IngestResult:
         return self.add_document(make_document(text, doc_id=doc_id, title=title, source=source, metadata=metadata))
 
     def delete_document(self, doc_id: str) -> bool:

@@ -11,7 +11,7 @@ import functools
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,8 +25,8 @@ from chromadb.config import Settings as ChromaClientSettings
 from rag.config import StoreSettings
 from rag.schema import Chunk, Document, DocumentInfo
 
-_PLACEHOLDER = [1.0]  # registry and meta records carry no meaningful vector
 _REVISION_ID = "revision"
+_WHERE_CLAUSES = 200  # documents named in one Chroma filter
 ORPHAN_GRACE_S = 600.0  # never collect chunks this young: another process may be about to commit them
 
 
@@ -95,6 +95,24 @@ class StoredChunk:
     text: str
 
 
+@dataclass(frozen=True)
+class NewVersion:
+    """A document's chunks and their vectors, about to be written under the document's content version."""
+
+    doc: Document
+    chunks: Sequence[Chunk]
+    embeddings: np.ndarray
+
+    @property
+    def version(self) -> str:
+        return version_of(self.doc.sha256)
+
+
+def _placeholders(n: int) -> np.ndarray:
+    """Vectors for registry and meta records, which carry no meaningful one."""
+    return np.ones((n, 1), dtype=np.float32)
+
+
 def version_of(sha256: str) -> str:
     return sha256[:16]
 
@@ -149,7 +167,7 @@ class ChromaStore:
         return docs[0] if docs and docs[0] else "0"
 
     def _bump_revision(self) -> None:
-        self.meta.upsert(ids=[_REVISION_ID], embeddings=[_PLACEHOLDER], documents=[uuid.uuid4().hex])
+        self.meta.upsert(ids=[_REVISION_ID], embeddings=_placeholders(1), documents=[uuid.uuid4().hex])
 
     # -- registry ---------------------------------------------------------------------------
 
@@ -166,6 +184,15 @@ class ChromaStore:
         return _record(doc_id, (got["metadatas"] or [{}])[0])
 
     @_reaching
+    def records(self, doc_ids: Sequence[str]) -> dict[str, DocRecord]:
+        """The registry records of these documents (absent ones left out), in one call per 1,000 ids."""
+        found: dict[str, DocRecord] = {}
+        for lo in range(0, len(doc_ids), self.batch):
+            got = self.docs.get(ids=list(doc_ids[lo : lo + self.batch]), include=["metadatas"])
+            found.update((i, _record(i, m)) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True))
+        return found
+
+    @_reaching
     def body(self, doc_id: str) -> tuple[DocRecord, str] | None:
         got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"]:
@@ -175,48 +202,90 @@ class ChromaStore:
     # -- writing ------------------------------------------------------------------------------
 
     @_reaching
-    def write_chunks(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray) -> str:
-        """Write a document's chunks under its content version (not yet visible). Returns the version."""
-        version = version_of(doc.sha256)
-        self.chunks.delete(where={"$and": [{"doc_id": doc.doc_id}, {"version": version}]})
+    def write(self, versions: Sequence[NewVersion]) -> None:
+        """Write the chunks of several documents, each under its content version, not yet visible: a few
+        Chroma calls for the whole group (a write transaction costs milliseconds however small it is)."""
+        if not versions:
+            return
         now = time.time()
-        for lo in range(0, len(chunks), self.batch):
-            part = chunks[lo : lo + self.batch]
-            self.chunks.add(
-                ids=[chunk_id(doc.doc_id, version, c.index) for c in part],
-                embeddings=embeddings[lo : lo + len(part)],
-                documents=[c.text for c in part],
-                metadatas=[
-                    {"doc_id": doc.doc_id, "version": version, "index": c.index, "start": c.start, "end": c.end,
-                     "written_at": now}
-                    for c in part
-                ],
+        rows: list[tuple[str, np.ndarray, str, Any]] = [
+            (chunk_id(v.doc.doc_id, v.version, c.index), v.embeddings[i], c.text,
+             {"doc_id": v.doc.doc_id, "version": v.version, "index": c.index, "start": c.start, "end": c.end,
+              "written_at": now})
+            for v in versions for i, c in enumerate(v.chunks)
+        ]
+        for lo in range(0, len(rows), self.batch):
+            part = rows[lo : lo + self.batch]
+            self.chunks.upsert(
+                ids=[r[0] for r in part], embeddings=np.asarray([r[1] for r in part], dtype=np.float32),
+                documents=[r[2] for r in part], metadatas=[r[3] for r in part],
             )
-        stored = len(self.chunks.get(where={"$and": [{"doc_id": doc.doc_id}, {"version": version}]}, include=[])["ids"])
-        if stored != len(chunks):
-            raise StoreUnavailable(f"{doc.doc_id}: wrote {len(chunks)} chunks but {stored} are stored")
-        return version
+        # Check what landed, and drop chunks of the same version beyond the new count (left by other settings).
+        stored: dict[tuple[str, str], set[int]] = {}
+        extra: list[str] = []
+        wanted = {v.doc.doc_id: v for v in versions}
+        for cid, meta in self._chunk_meta_of(list(wanted)):
+            v = wanted[str(meta["doc_id"])]
+            if meta["version"] == v.version:
+                if int(meta["index"]) < len(v.chunks):
+                    stored.setdefault((v.doc.doc_id, v.version), set()).add(int(meta["index"]))
+                else:
+                    extra.append(cid)
+        for v in versions:
+            got = len(stored.get((v.doc.doc_id, v.version), ()))
+            if got != len(v.chunks):
+                raise StoreUnavailable(f"{v.doc.doc_id}: wrote {len(v.chunks)} chunks but {got} are stored")
+        self._delete_ids(extra)
 
     @_reaching
-    def commit(self, doc: Document, chunk_count: int) -> DocRecord:
-        """Make the written version the visible one: one upsert of the registry record."""
-        metadata = {
-            "title": doc.title,
-            "source": doc.source,
-            "sha256": doc.sha256,
-            "version": version_of(doc.sha256),
-            "chunks": chunk_count,
-            "language": doc.language,
-            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "metadata_json": json.dumps(doc.metadata, ensure_ascii=False, default=str),
-        }
-        self.docs.upsert(ids=[doc.doc_id], embeddings=[_PLACEHOLDER], documents=[doc.text], metadatas=[metadata])
+    def commit(self, versions: Sequence[NewVersion]) -> list[DocRecord]:
+        """Make the written versions the visible ones: one upsert of their registry records (each record
+        switches its document in one step), then one revision bump."""
+        if not versions:
+            return []
+        ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+        metadatas: list[Any] = [
+            {
+                "title": v.doc.title,
+                "source": v.doc.source,
+                "sha256": v.doc.sha256,
+                "version": v.version,
+                "chunks": len(v.chunks),
+                "language": v.doc.language,
+                "ingested_at": ingested_at,
+                "metadata_json": json.dumps(v.doc.metadata, ensure_ascii=False, default=str),
+            }
+            for v in versions
+        ]
+        ids = [v.doc.doc_id for v in versions]
+        for lo in range(0, len(ids), self.batch):
+            self.docs.upsert(
+                ids=ids[lo : lo + self.batch], embeddings=_placeholders(len(ids[lo : lo + self.batch])),
+                documents=[v.doc.text for v in versions[lo : lo + self.batch]],
+                metadatas=metadatas[lo : lo + self.batch],
+            )
         self._bump_revision()
-        return _record(doc.doc_id, metadata)
+        return [_record(i, m) for i, m in zip(ids, metadatas, strict=True)]
 
     @_reaching
-    def drop_other_versions(self, doc_id: str, keep: str) -> None:
-        self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep}}]})
+    def drop_other_versions(self, keep: Mapping[str, str]) -> None:
+        """Delete every chunk of these documents whose version is not the one kept (doc_id -> version)."""
+        clauses: list[Any] = [{"$and": [{"doc_id": d}, {"version": {"$ne": v}}]} for d, v in keep.items()]
+        for lo in range(0, len(clauses), _WHERE_CLAUSES):
+            part = clauses[lo : lo + _WHERE_CLAUSES]
+            self.chunks.delete(where=part[0] if len(part) == 1 else {"$or": part})
+
+    def _chunk_meta_of(self, doc_ids: Sequence[str]) -> Iterator[tuple[str, Any]]:
+        for lo in range(0, len(doc_ids), _WHERE_CLAUSES):
+            where: Any = {"doc_id": {"$in": list(doc_ids[lo : lo + _WHERE_CLAUSES])}}
+            got = self.chunks.get(where=where, include=["metadatas"])
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                if meta is not None:  # deleted while we read
+                    yield cid, meta
+
+    def _delete_ids(self, ids: Sequence[str]) -> None:
+        for lo in range(0, len(ids), self.batch):
+            self.chunks.delete(ids=list(ids[lo : lo + self.batch]))
 
     @_reaching
     def remove(self, doc_id: str) -> bool:
@@ -239,8 +308,7 @@ class ChromaStore:
             if (rec := registry.get(c.doc_id)) is None or rec.version != c.version
             if written < cutoff
         ]
-        for lo in range(0, len(stale), self.batch):
-            self.chunks.delete(ids=stale[lo : lo + self.batch])
+        self._delete_ids(stale)
         return len(stale)
 
     # -- reading ------------------------------------------------------------------------------
@@ -262,7 +330,7 @@ class ChromaStore:
             texts = got.get("documents") or [""] * len(ids)
             for cid, meta, text in zip(ids, got["metadatas"] or [], texts, strict=True):
                 if meta is not None:  # deleted while we paged
-                    yield _stored(cid, meta, text or ""), float(meta.get("written_at", 0.0))
+                    yield _stored(cid, meta, text or ""), float(meta.get("written_at") or 0.0)  # type: ignore[arg-type]
             offset += len(ids)
 
     @_reaching
@@ -273,6 +341,18 @@ class ChromaStore:
         found = [_stored(i, m, t or "") for i, m, t in zip(got["ids"], got["metadatas"] or [], got["documents"] or [],
                                                           strict=True) if m is not None]
         return sorted(found, key=lambda c: c.start)
+
+    @_reaching
+    def chunks_of_documents(self, doc_ids: Sequence[str]) -> list[StoredChunk]:
+        """Every stored chunk (any version) of these documents."""
+        found: list[StoredChunk] = []
+        for lo in range(0, len(doc_ids), _WHERE_CLAUSES):
+            part = list(doc_ids[lo : lo + _WHERE_CLAUSES])
+            where: Any = {"doc_id": {"$in": part}}
+            got = self.chunks.get(where=where, include=["metadatas", "documents"])
+            found += [_stored(i, m, t or "") for i, m, t in zip(got["ids"], got["metadatas"] or [],
+                                                               got["documents"] or [], strict=True) if m is not None]
+        return found
 
     @_reaching
     def dense_query(

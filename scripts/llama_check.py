@@ -14,9 +14,9 @@ print(out["choices"][0]["text"])
 result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300)
 if result.returncode != 0:
     print(
-        "llama-cpp-python failed a multi-token prompt (exit code %d). Rebuild it with\n"
+        f"llama-cpp-python failed a multi-token prompt (exit code {result.returncode}). Rebuild it with\n"
         '  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AMX_INT8=OFF" .venv/bin/pip install --no-cache-dir '
-        "--force-reinstall --no-deps llama-cpp-python==0.3.36\n%s" % (result.returncode, result.stderr[-2000:]),
+        f"--force-reinstall --no-deps llama-cpp-python==0.3.36\n{result.stderr[-2000:]}",
         file=sys.stderr,
     )
     sys.exit(1)

@@ -37,13 +37,13 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory, embedder) -> dict[str, An
     settings = load_settings(data_dir=tmp / "data", llm={"provider": "none"})
     # The gate checks quality, not speed: one torch thread keeps it fast (~20 s) when other processes share the
     # two cores, where two threads slow single-query encodes about 30-fold.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    threads = embedder.run(torch.get_num_threads)
+    embedder.run(torch.set_num_threads, 1)  # on the model thread, where every encode runs
     try:
         return run_eval(ROOT / "evals" / "sets" / "seed.yaml", out_dir=tmp / "report", baselines=False,
                         settings=settings, embedder=embedder, documents=ROOT / "documents", show_progress=False)
     finally:
-        torch.set_num_threads(threads)
+        embedder.run(torch.set_num_threads, threads)
 
 
 def _system(results: dict[str, Any]) -> dict[str, Any]:

@@ -83,7 +83,9 @@ def test_extractive_answers_cite_the_fact_at_exact_offsets(seeded, question: str
 
 
 def test_generated_answer_keeps_the_supported_sentence(seeded) -> None:  # type: ignore[no-untyped-def]
-    answer = ask_with(seeded, "Baidu hat 1.600 Ascend-910B-Chips bestellt [1].", "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
+    answer = ask_with(
+        seeded, "Baidu hat 1.600 Ascend-910B-Chips bestellt [1].", "Wie viele Ascend-910B-Chips hat Baidu bestellt?"
+    )
     assert answer.mode == "generated"
     assert answer.answer == "Baidu hat 1.600 Ascend-910B-Chips bestellt [1]."
     assert "1.600" in answer.citations[0].quote

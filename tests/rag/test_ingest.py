@@ -142,3 +142,41 @@ def test_bad_files_fail_one_by_one(indexer: Indexer, docs_dir: Path) -> None:
     assert "binary" in reasons[str(docs_dir / "garbage.txt")]
     assert "UTF-8" in reasons[str(docs_dir / "latin1.md")]
     assert sorted(r.doc_id for r in report.results) == ["huawei-ascend-910c-nvidia-china", "notes"]
+
+
+def test_a_failed_group_write_leaves_every_document_of_the_group_as_it_was(
+    indexer: Indexer, docs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indexer.ingest_paths([docs_dir], show_progress=False)
+    before = {doc_id: r.sha256 for doc_id, r in indexer.store.registry().items()}
+    (docs_dir / "notes.txt").write_text("Notes, second version.", encoding="utf-8")
+    (docs_dir / "more.txt").write_text("A new document that should not appear.", encoding="utf-8")
+    real_upsert = indexer.store.chunks.upsert
+
+    def upsert_then_fail(**kwargs: object) -> None:
+        real_upsert(**kwargs)  # the chunks land, the check after them fails: nothing may become visible
+        raise RuntimeError("injected failure after the chunk write")
+
+    monkeypatch.setattr(indexer.store.chunks, "upsert", upsert_then_fail)
+    with pytest.raises(RuntimeError, match="injected"):
+        indexer.ingest_paths([docs_dir], show_progress=False)
+    monkeypatch.undo()
+    assert {doc_id: r.sha256 for doc_id, r in indexer.store.registry().items()} == before
+    for doc_id in before:
+        record = indexer.store.record(doc_id)
+        assert len(visible_chunks(indexer.store, doc_id)) == record.chunks  # type: ignore[union-attr]
+
+
+def test_same_content_with_smaller_chunks_leaves_no_stale_chunk(indexer: Indexer, docs_dir: Path) -> None:
+    """A rewrite of the same version (same content, other chunk settings) must not keep chunks past its count."""
+    indexer.ingest_paths([docs_dir], show_progress=False)
+    doc_id = "huawei-ascend-910c-nvidia-china"
+    first = indexer.store.record(doc_id).chunks  # type: ignore[union-attr]
+    doc = indexer.store.body(doc_id)
+    indexer.chunking = ChunkSettings(size=1500, overlap=100)
+    from rag.documents import load_file
+
+    indexer.store.docs.delete(ids=[doc_id])  # forget the record so the same content is written again
+    indexer.add(load_file(docs_dir / SEED.name, docs_dir))
+    stored = [c for c in indexer.store.iter_chunks() if c.doc_id == doc_id]
+    assert doc is not None and len(stored) == indexer.store.record(doc_id).chunks < first  # type: ignore[union-attr]

@@ -114,3 +114,48 @@ def test_builds_and_searches_10k_chunks(sentences: dict[str, str]) -> None:
     results = index.search("How many Ascend 910B chips did Baidu order?", 10)
     assert len(index) == 10_000 and len(results) == 10
     assert [s for _, s in results] == sorted((s for _, s in results), reverse=True)
+
+
+def test_scores_are_lucene_bm25() -> None:
+    """The sparse arithmetic against the formula written out for a corpus small enough to count by hand."""
+    import math
+
+    from rag.analysis import analyze
+    from rag.lexical import K1, B
+
+    texts = {"a": "Huawei baut Chips. Huawei liefert Chips an Baidu.", "b": "Nvidia liefert H20 nach China.",
+             "c": "Baidu bestellt bei Huawei."}
+    index = BM25Index.build([(cid, text, "de") for cid, text in texts.items()])
+    docs = {cid: analyze(text) for cid, text in texts.items()}
+    avg = sum(map(len, docs.values())) / len(docs)
+    query = analyze("Huawei liefert", "de")
+    expected = []
+    for terms in docs.values():
+        score = 0.0
+        for term in query:
+            df = sum(term in d for d in docs.values())
+            tf = terms.count(term)
+            idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+            score += idf * tf / (tf + K1 * (1 - B + B * len(terms) / avg))
+        expected.append(score)
+    assert index.scores(query) == pytest.approx(expected, rel=1e-5)
+    assert expected[0] > expected[1] > 0 and expected[2] > 0
+
+
+def test_a_shared_term_cache_analyses_each_chunk_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rag.lexical
+    from rag.lexical import TermCache
+
+    calls: list[str] = []
+    real = rag.lexical.analyze
+    monkeypatch.setattr(rag.lexical, "analyze", lambda text, *a: calls.append(text) or real(text, *a))
+    cache = TermCache()
+    first = BM25Index.build([("a", "Huawei baut Chips", "de"), ("b", "Nvidia liefert", "de")], cache)
+    second = BM25Index.build([("b", "Nvidia liefert", "de"), ("c", "Baidu bestellt Chips", "de")], cache)
+    assert calls == ["Huawei baut Chips", "Nvidia liefert", "Baidu bestellt Chips"]
+    cache.retain(["b", "c"])
+    assert len(cache) == 2
+    # an index keeps answering after the shared vocabulary grew past it
+    assert [cid for cid, _ in first.search("Huawei", 5)] == ["a"]
+    assert first.search("Baidu", 5) == []
+    assert [cid for cid, _ in second.search("Chips", 5)] == ["c"]

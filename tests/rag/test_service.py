@@ -38,7 +38,8 @@ def test_ingest_ask_update_delete(make_quelle) -> None:  # type: ignore[no-untyp
     assert answer.mode == "extractive" and "4.711" in answer.answer
     assert {c.doc_id for c in answer.citations} == {"zebrotek"}
     seed_answer = quelle.ask("How much did ByteDance spend on Nvidia chips last year?")
-    assert any("2 Milliarden" in c.quote and c.doc_id == "huawei-ascend-910c-nvidia-china" for c in seed_answer.citations)
+    assert any("2 Milliarden" in c.quote and c.doc_id == "huawei-ascend-910c-nvidia-china"
+               for c in seed_answer.citations)
 
     assert quelle.add_text(NOTE_V2, title="Zebrotek", doc_id="zebrotek").status == "updated"
     answer = quelle.ask("Wie viele Quantenchips liefert Zebrotek an die Stadtwerke?")

@@ -1,0 +1,54 @@
+"""The retriever's view follows the store: after any change it equals a view built from scratch, and a
+change to one document reads only that document's chunks again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.config import ChunkSettings
+from rag.documents import make_document
+from rag.ingest import Indexer
+from rag.retrieval import HybridRetriever, load_view
+from rag.store import ChromaStore
+
+
+def _doc(doc_id: str, text: str):  # type: ignore[no-untyped-def]
+    return make_document(text, doc_id=doc_id, title=doc_id, source=f"upload:{doc_id}", language="de")
+
+
+@pytest.fixture()
+def parts(tmp_path: Path, embedder, store_settings, seed_doc):  # type: ignore[no-untyped-def]
+    store = ChromaStore(store_settings, str(tmp_path / "data"))
+    indexer = Indexer(store, embedder, ChunkSettings(size=400, overlap=80))
+    indexer.add_many([seed_doc, _doc("apples", "Äpfel wachsen in Südtirol. Die Ernte beginnt im September."),
+                      _doc("pears", "Birnen reifen später als Äpfel.")])
+    return store, indexer, HybridRetriever(store, embedder)
+
+
+def _same(a, b) -> None:  # type: ignore[no-untyped-def]
+    assert a.registry == b.registry
+    assert a.chunks == b.chunks
+    for query in ("Wie viele Chips hat Baidu bestellt?", "Wann beginnt die Apfelernte?", "Birnen"):
+        assert a.bm25.search(query, 10) == b.bm25.search(query, 10)
+
+
+def test_view_after_update_and_delete_equals_a_fresh_view(parts, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    store, indexer, retriever = parts
+    retriever.view()
+    read: list[list[str]] = []
+    real = store.chunks_of_documents
+    monkeypatch.setattr(store, "chunks_of_documents", lambda ids: read.append(list(ids)) or real(ids))
+    monkeypatch.setattr(store, "iter_chunks", lambda *a, **k: pytest.fail("a full scan after a small change"))
+
+    indexer.add(_doc("apples", "Äpfel wachsen am Bodensee. Gepflückt wird ab Ende August."))
+    indexer.remove("pears")
+    indexer.add(_doc("plums", "Pflaumen sind im Herbst reif."))
+    view = retriever.view()
+    assert sorted(read[-1]) == ["apples", "plums"]
+    monkeypatch.undo()
+    _same(view, load_view(store))
+    assert "pears" not in view.registry and not [c for c in view.chunks.values() if c.doc_id == "pears"]
+    hits = retriever.search("Wo wachsen Äpfel?", 3, mode="bm25")
+    assert hits[0].doc_id == "apples" and "Bodensee" in hits[0].text
