@@ -265,7 +265,8 @@ def _http_md(r: dict[str, Any], plots: dict[str, str]) -> str:
         for level in info["load"]:
             load_rows.append([provider, level["clients"], level["requests"], level["errors"], level["cancelled"],
                               level["seconds"],
-                              level["throughput_rps"], level["latency"]["p50_ms"], level["latency"]["p95_ms"]])
+                              level["throughput_rps"], level["latency"]["p50_ms"], level["latency"]["p95_ms"],
+                              ", ".join(f"{n} {m}" for m, n in sorted(level.get("modes", {}).items()))])
     if "inprocess_none" in r:
         ref = r["inprocess_none"]
         seq_rows.append(["in-process Quelle.ask on a worker thread, LLM none (reference)", None, ref["requests"],
@@ -287,7 +288,8 @@ def _http_md(r: dict[str, Any], plots: dict[str, str]) -> str:
         table(["where", *stages], stage_rows),
         "Concurrent clients (async httpx on loopback; each level stops issuing at its time limit or request count, "
         "and requests still running 30 s later are cancelled and counted, not timed):",
-        table(["LLM", "clients", "requests", "errors", "cancelled at the cap", "seconds", "asks/s", "p50 ms", "p95 ms"],
+        table(["LLM", "clients", "requests", "errors", "cancelled at the cap", "seconds", "asks/s", "p50 ms", "p95 ms",
+               "answer modes"],
               load_rows),
     ]) + _image(plots, "http")
 

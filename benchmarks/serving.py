@@ -179,6 +179,7 @@ async def _load(url: str, questions: Sequence[str], clients: int, duration_s: fl
     str, Any
 ]:
     latencies: list[float] = []
+    modes: Counter[str] = Counter()
     errors = 0
     issued = 0
     in_flight = 0
@@ -195,7 +196,10 @@ async def _load(url: str, questions: Sequence[str], clients: int, duration_s: fl
                 in_flight += 1
                 t = time.perf_counter()
                 try:
-                    ok = (await client.post("/v1/ask", json={"question": question})).status_code == 200
+                    response = await client.post("/v1/ask", json={"question": question})
+                    ok = response.status_code == 200
+                    if ok:
+                        modes[response.json().get("mode", "?")] += 1
                 except httpx.HTTPError:
                     ok = False
                 in_flight -= 1
@@ -214,7 +218,7 @@ async def _load(url: str, questions: Sequence[str], clients: int, duration_s: fl
     return {"clients": clients, "requests": len(latencies), "errors": errors, "cancelled": cancelled,
             "seconds": round(elapsed, 2),
             "throughput_rps": round(len(latencies) / elapsed, 2) if elapsed > 0 else 0.0,
-            "latency": latency_summary(latencies)}
+            "latency": latency_summary(latencies), "modes": dict(modes)}
 
 
 def load_levels(url: str, questions: Sequence[str], levels: Sequence[int], duration_s: float,

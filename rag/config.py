@@ -84,6 +84,10 @@ class LLMSettings(BaseModel):
     temperature: float = Field(0.0, ge=0, description="Sampling temperature (0: deterministic).")
     context_tokens: int = Field(2048, ge=256, description="Context window for the local llama.cpp model.")
     threads: int = Field(2, ge=1, description="CPU threads for the local llama.cpp model.")
+    queue_wait_s: float = Field(
+        5.0, ge=0, description="Seconds an ask waits while the local model phrases other answers; after that it "
+        "answers with quoted evidence (mode 'extractive') instead of queueing.",
+    )
 
 
 class APISettings(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.config import LLMSettings
-from rag.llm.base import LLMError, LLMProvider, LLMUnavailable, Message
+from rag.llm.base import LLMBusy, LLMError, LLMProvider, LLMUnavailable, Message
 from rag.llm.llamacpp import LlamaCppProvider
 from rag.llm.none import NoLLM
 from rag.llm.openai import OpenAIProvider
@@ -14,7 +14,7 @@ PROVIDERS: dict[str, type[LLMProvider]] = {
     "none": NoLLM,
 }
 
-__all__ = ["PROVIDERS", "LLMError", "LLMProvider", "LLMUnavailable", "Message", "make_llm"]
+__all__ = ["PROVIDERS", "LLMBusy", "LLMError", "LLMProvider", "LLMUnavailable", "Message", "make_llm"]
 
 
 def make_llm(settings: LLMSettings) -> LLMProvider:

@@ -20,6 +20,10 @@ class LLMUnavailable(LLMError):
     """The LLM cannot be reached or loaded (server down, timeout, missing model file)."""
 
 
+class LLMBusy(LLMUnavailable):
+    """The LLM is busy with other requests and did not become free in time."""
+
+
 class LLMProvider(ABC):
     """A model that phrases answers. Subclasses implement `generate`; `stream` and `check` have defaults."""
 

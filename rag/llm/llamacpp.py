@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.llm.base import LLMError, LLMProvider, LLMUnavailable, Message
+from rag.llm.base import LLMBusy, LLMError, LLMProvider, LLMUnavailable, Message
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -98,7 +98,9 @@ def _fold_system(messages: list[Message]) -> list[Message]:
 
 
 class LlamaCppProvider(LLMProvider):
-    """A GGUF model in this process. One llama.cpp context is not thread-safe, so calls run one at a time."""
+    """A GGUF model in this process. One llama.cpp context is not thread-safe, so calls run one at a time; a
+    call that cannot start within `queue_wait_s` fails with LLMBusy, and the answer falls back to quoting
+    the evidence, instead of queueing behind every other ask (on two cores one answer takes about 2 s)."""
 
     name = "llamacpp"
 
@@ -111,6 +113,7 @@ class LlamaCppProvider(LLMProvider):
         temperature: float = 0.0,
         max_tokens: int = 160,
         seed: int = 0,
+        queue_wait_s: float = 5.0,
     ) -> None:
         self.model = str(model_path) if model_path else BUNDLED_PREFIX + DEFAULT_MODEL
         self.chat_format: str | None = None
@@ -121,6 +124,7 @@ class LlamaCppProvider(LLMProvider):
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.seed = seed
+        self.queue_wait_s = queue_wait_s
         self._llama: Llama | None = None
         self._lock = threading.Lock()
 
@@ -132,6 +136,7 @@ class LlamaCppProvider(LLMProvider):
             threads=settings.threads,
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
+            queue_wait_s=settings.queue_wait_s,
         )
 
     def model_file(self) -> Path:
@@ -151,13 +156,13 @@ class LlamaCppProvider(LLMProvider):
             raise LLMUnavailable("provider 'llamacpp' needs the package 'llama-cpp-python' (see the README)")
 
     def generate(self, messages: list[Message], *, max_tokens: int | None = None) -> str:
-        with self._lock, self._failures():
+        with self._turn(), self._failures():
             reply = self._complete(messages, max_tokens, stream=False)
             return str(reply["choices"][0]["message"]["content"] or "")
 
     def stream(self, messages: list[Message], *, max_tokens: int | None = None) -> Iterator[str]:
         # The lock is held until the stream is exhausted or closed: the context is this stream's till then.
-        with self._lock, self._failures():
+        with self._turn(), self._failures():
             for chunk in self._complete(messages, max_tokens, stream=True):
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
@@ -175,6 +180,16 @@ class LlamaCppProvider(LLMProvider):
             seed=self.seed,
             stream=stream,
         )
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """Hold the model, waiting at most queue_wait_s for it."""
+        if not self._lock.acquire(timeout=self.queue_wait_s):
+            raise LLMBusy(f"the local model is busy with other questions (waited {self.queue_wait_s:g} s)")
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     @contextmanager
     def _failures(self) -> Iterator[None]:

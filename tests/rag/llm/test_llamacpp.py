@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.llm import LLMUnavailable
+from rag.llm import LLMBusy, LLMUnavailable
 from rag.llm.llamacpp import LlamaCppProvider, _fold_system, default_model_path
 from rag.llm.prompt import build_messages
 
@@ -17,7 +17,7 @@ QUESTION = [{"role": "user", "content": "What is the capital of France? Answer i
 
 @pytest.fixture(scope="module")
 def smollm2() -> LlamaCppProvider:
-    return LlamaCppProvider(context_tokens=2048, threads=2, temperature=0.0, max_tokens=24)
+    return LlamaCppProvider(context_tokens=2048, threads=2, temperature=0.0, max_tokens=24, queue_wait_s=120)
 
 
 def test_default_model_is_the_bundled_gguf() -> None:
@@ -91,3 +91,24 @@ def test_system_messages_fold_into_the_first_user_turn() -> None:
     folded = _fold_system([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
     assert folded == [{"role": "user", "content": "Be brief.\n\nHi"}]
     assert _fold_system([{"role": "user", "content": "Hi"}]) == [{"role": "user", "content": "Hi"}]
+
+
+def test_a_busy_model_turns_callers_away_after_the_wait(tmp_path: Path, embedder, seed_doc) -> None:  # type: ignore[no-untyped-def]
+    """While another ask holds the model, a caller waits queue_wait_s and then gets LLMBusy; the answer
+    pipeline then quotes verified evidence instead of queueing."""
+    from rag.config import load_settings
+    from rag.service import Quelle
+
+    settings = load_settings(data_dir=tmp_path / "data", llm={"provider": "llamacpp", "queue_wait_s": 0.2})
+    quelle = Quelle(settings, embedder=embedder)
+    quelle.indexer.add(seed_doc)
+    provider = quelle.llm
+    assert isinstance(provider, LlamaCppProvider) and provider.queue_wait_s == 0.2
+    with provider._lock:  # another ask is being phrased
+        with pytest.raises(LLMBusy, match="busy"):
+            provider.generate(QUESTION)
+        with pytest.raises(LLMBusy):
+            list(provider.stream(QUESTION))
+        answer = quelle.ask("Wie viele Ascend-910B-Chips hat Baidu bestellt?")
+    assert answer.mode == "extractive" and answer.citations
+    assert any("1.600" in c.quote for c in answer.citations)
