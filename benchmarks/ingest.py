@@ -27,7 +27,7 @@ def raw_encode(embedder: SentenceTransformerEmbedder, texts: list[str]) -> tuple
     """One SentenceTransformer.encode call over all texts, with the batch size Quelle uses: the raw limit.
     Returns (wall seconds, CPU seconds of this process, unit vectors)."""
     started, cpu = time.perf_counter(), time.process_time()
-    vectors = embedder.run(  # on the model thread, where Quelle's encodes run too
+    vectors = embedder.run(  # on the compute thread, where Quelle's encodes run too
         embedder._model.encode, texts, batch_size=embedder.batch_size, normalize_embeddings=True,
         show_progress_bar=False,
     )

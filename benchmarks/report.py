@@ -243,7 +243,8 @@ def _retrieval_md(r: dict[str, Any], plots: dict[str, str]) -> str:
                "store writes chunks/s", "store MiB", "process RSS MiB"], rows),
         f"Store fills had a budget of {r['fill_budget_s']:.0f} s."
         + ("" if not notes else " **Scaled down:** " + "; ".join(notes) + "."),
-        "Embedding one query (p50 / p95 / p99 ms). Every encode runs on the embedder's one model thread; the "
+        "Embedding one query (p50 / p95 / p99 ms). Every encode runs on the process's compute thread "
+        "(rag.compute); the "
         "last row calls torch directly on request threads, as Quelle did before, measured after the others:",
         table(["where", "p50 / p95 / p99 ms"], [[name, _lat(cell)] for name, cell in r["query_embedding"].items()]),
     ]) + _image(plots, "retrieval")

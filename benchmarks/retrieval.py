@@ -159,12 +159,13 @@ def one_document_change(quelle: Quelle, collection: SyntheticCollection) -> floa
 
 def query_embedding_threads(embedder: Embedder, queries: Sequence[str], n: int = 40) -> dict[str, Any]:
     """Latency of embedding one query as the API does it (from a request thread, the encode running on the
-    embedder's model thread) and from the main thread, interleaved, so a busy machine affects both alike; then,
-    for reference, torch called directly on request threads, as Quelle did before it had a model thread."""
+    process's compute thread, rag.compute) and from the main thread, interleaved, so a busy machine affects
+    both alike; then, for reference, torch called directly on request threads, as Quelle did before it had a
+    compute thread."""
     from concurrent.futures import ThreadPoolExecutor
 
-    seconds: dict[str, list[float]] = {"request thread (model thread encodes)": [],
-                                       "main thread (model thread encodes)": [],
+    seconds: dict[str, list[float]] = {"request thread (compute thread encodes)": [],
+                                       "main thread (compute thread encodes)": [],
                                        "request threads calling torch directly (before)": []}
     labels = list(seconds)
     model: Any = getattr(embedder, "_model", None)
@@ -180,7 +181,7 @@ def query_embedding_threads(embedder: Embedder, queries: Sequence[str], n: int =
             seconds[labels[0]].append(pool.submit(timed, lambda q=query: embedder.embed_query(q)).result())
             seconds[labels[1]].append(timed(lambda q=query: embedder.embed_query(q)))
         # Last, not interleaved: once request threads have their own OpenMP pools, those pools' spinning
-        # slows every later encode in the process, the model thread's included.
+        # slows every later encode in the process, the compute thread's included.
         for query in run if model is not None else []:
             seconds[labels[2]].append(pool.submit(timed, lambda q=query: model.encode(
                 [q], normalize_embeddings=True, show_progress_bar=False)).result())

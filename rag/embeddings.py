@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+
+from rag import compute
 
 BUNDLED_PREFIX = "bundled:"
 T = TypeVar("T")
@@ -68,10 +69,8 @@ def resolve_model_path(model: str) -> str:
 class SentenceTransformerEmbedder(Embedder):
     """sentence-transformers on the CPU; a local path loads with the hub switched off.
 
-    Every torch call (loading and encoding) runs on one dedicated model thread. torch's OpenMP pool belongs to
-    the thread that uses it: encodes from many request threads each bring their own spinning pool, and on two
-    cores a one-query encode then takes about twice as long (measured: p50 20 ms from a thread pool against
-    11 ms on one thread). The single thread also serialises encodes, as torch already uses every core."""
+    Every torch call (loading and encoding) runs on the process's compute thread (rag.compute), where
+    llama.cpp runs too: one OpenMP team for all of them (see rag.compute for the measured reasons)."""
 
     def __init__(self, model: str = "bundled:all-MiniLM-L6-v2", device: str = "cpu", batch_size: int = 64) -> None:
         super().__init__(batch_size)
@@ -79,13 +78,12 @@ class SentenceTransformerEmbedder(Embedder):
         path = resolve_model_path(model)
         if Path(path).exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local model must never reach for the hub
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quelle-model")
         self._model = self.run(_load, model, path, device)
         self.dimension = int(self._model.get_embedding_dimension())
 
     def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Call fn on the model thread and wait for its result (for anything that touches torch)."""
-        return self._thread.submit(fn, *args, **kwargs).result()
+        """Call fn on the compute thread and wait for its result (for anything that touches torch)."""
+        return compute.run(fn, *args, **kwargs)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.run(

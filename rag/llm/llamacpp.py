@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag import compute
 from rag.llm.base import LLMBusy, LLMError, LLMProvider, LLMUnavailable, Message
 
 if TYPE_CHECKING:
@@ -157,16 +158,21 @@ class LlamaCppProvider(LLMProvider):
 
     def generate(self, messages: list[Message], *, max_tokens: int | None = None) -> str:
         with self._turn(), self._failures():
-            reply = self._complete(messages, max_tokens, stream=False)
+            reply = compute.run(self._complete, messages, max_tokens, stream=False)
             return str(reply["choices"][0]["message"]["content"] or "")
 
     def stream(self, messages: list[Message], *, max_tokens: int | None = None) -> Iterator[str]:
         # The lock is held until the stream is exhausted or closed: the context is this stream's till then.
+        # Each token is computed on the compute thread (rag.compute); other work runs between tokens.
         with self._turn(), self._failures():
-            for chunk in self._complete(messages, max_tokens, stream=True):
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
+            chunks = compute.run(self._complete, messages, max_tokens, stream=True)
+            try:
+                while (chunk := compute.run(next, chunks, None)) is not None:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            finally:
+                compute.run(chunks.close)
 
     def _complete(self, messages: list[Message], max_tokens: int | None, *, stream: bool) -> Any:
         llama = self._load()

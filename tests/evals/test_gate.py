@@ -38,7 +38,7 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory, embedder) -> dict[str, An
     # The gate checks quality, not speed: one torch thread keeps it fast (~20 s) when other processes share the
     # two cores, where two threads slow single-query encodes about 30-fold.
     threads = embedder.run(torch.get_num_threads)
-    embedder.run(torch.set_num_threads, 1)  # on the model thread, where every encode runs
+    embedder.run(torch.set_num_threads, 1)  # on the compute thread, where every encode runs
     try:
         return run_eval(ROOT / "evals" / "sets" / "seed.yaml", out_dir=tmp / "report", baselines=False,
                         settings=settings, embedder=embedder, documents=ROOT / "documents", show_progress=False)

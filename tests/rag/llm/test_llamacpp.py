@@ -112,3 +112,19 @@ def test_a_busy_model_turns_callers_away_after_the_wait(tmp_path: Path, embedder
         answer = quelle.ask("Wie viele Ascend-910B-Chips hat Baidu bestellt?")
     assert answer.mode == "extractive" and answer.citations
     assert any("1.600" in c.quote for c in answer.citations)
+
+
+def test_tokens_are_computed_on_the_compute_thread(smollm2: LlamaCppProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import compute
+
+    seen: list[str] = []
+    real = smollm2._complete
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(smollm2, "_complete", spy)
+    assert "".join(smollm2.stream(QUESTION, max_tokens=4))
+    smollm2.generate(QUESTION, max_tokens=4)
+    assert seen == [compute.run(lambda: threading.current_thread().name)] * 2
