@@ -119,7 +119,7 @@ class HybridRetriever:
                doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:
         vector = self.embedder.embed_query(query) if isinstance(query, str) else query
         hits = self.store.dense_query(vector, n + 8, doc_ids)  # a few spare for uncommitted leftovers
-        return [(c.chunk_id, s) for c, s in hits if c.chunk_id in view.chunks][:n]
+        return [(cid, s) for cid, s in hits if cid in view.chunks][:n]
 
     @staticmethod
     def _passage(view: IndexView, cid: str, score: float) -> Passage:
