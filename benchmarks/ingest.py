@@ -12,6 +12,7 @@ import rag.ingest
 from benchmarks.corpus import Corpus
 from benchmarks.phases import PhaseTimer, profile_call
 from benchmarks.stats import in_worker_thread, latency_summary
+from rag import compute
 from rag.chunking import chunk_text
 from rag.config import load_settings
 from rag.embeddings import SentenceTransformerEmbedder
@@ -27,7 +28,7 @@ def raw_encode(embedder: SentenceTransformerEmbedder, texts: list[str]) -> tuple
     """One SentenceTransformer.encode call over all texts, with the batch size Quelle uses: the raw limit.
     Returns (wall seconds, CPU seconds of this process, unit vectors)."""
     started, cpu = time.perf_counter(), time.process_time()
-    vectors = embedder.run(  # on the compute thread, where Quelle's encodes run too
+    vectors = compute.run(  # on the compute thread, where Quelle's encodes run too
         embedder._model.encode, texts, batch_size=embedder.batch_size, normalize_embeddings=True,
         show_progress_bar=False,
     )
@@ -114,7 +115,7 @@ def bench_ingest(corpus: Corpus, embedder: SentenceTransformerEmbedder, work: Pa
     """Section 1. Returns the results, the service holding the ingested corpus (for retrieval comparisons) and
     the raw vectors of the corpus's chunks (for synthetic collections)."""
     texts = corpus.chunk_texts
-    embedder.run(embedder._model.encode, texts[:64], batch_size=embedder.batch_size, show_progress_bar=False)  # warm up
+    compute.run(embedder._model.encode, texts[:64], batch_size=embedder.batch_size, show_progress_bar=False)  # warm up
     raw_s, raw_cpu_s, vectors = raw_encode(embedder, texts)
     raw_runs, raw_cpu = [raw_s], [raw_cpu_s]
     quelle = make_quelle(work / "ingest", embedder)

@@ -1,11 +1,12 @@
 """One thread for this process's heavy numeric work: torch encodes and llama.cpp token steps.
 
 torch and llama.cpp each keep an OpenMP thread team per calling thread. When encodes and generations run on
-different threads, their teams fight over the cores. Measured on two cores: a 64-token SmolLM2 answer took
-3.1 s instead of 1.0 s, and a one-query encode from a pool of request threads about 20 ms instead of 10-13 ms
-(the last table of `make bench`, section 2). On one thread both run at full speed, and they are
-serialised, which costs little: each already uses every core. Generation runs here one token at a time, so
-the encodes of other questions slip in between tokens instead of waiting for a whole answer.
+different threads, their teams fight over the cores. Measured on two cores: a one-query encode from a pool
+of request threads takes about 20 ms instead of 13 ms (`make bench`, section 2, last table), and a 64-token
+SmolLM2 answer after encodes on another thread took 3.1 s instead of 1.0 s (a one-off measurement). On one
+thread both run at full speed, and they are serialised, which costs little: each already uses every core.
+A streamed generation runs here one token at a time, so the encodes of other questions slip in between
+tokens instead of waiting for a whole answer.
 """
 
 from __future__ import annotations

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from rag import compute
 
 BUNDLED_PREFIX = "bundled:"
-T = TypeVar("T")
 
 
 class EmbeddingError(RuntimeError):
@@ -78,15 +77,11 @@ class SentenceTransformerEmbedder(Embedder):
         path = resolve_model_path(model)
         if Path(path).exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local model must never reach for the hub
-        self._model = self.run(_load, model, path, device)
+        self._model = compute.run(_load, model, path, device)
         self.dimension = int(self._model.get_embedding_dimension())
 
-    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Call fn on the compute thread and wait for its result (for anything that touches torch)."""
-        return compute.run(fn, *args, **kwargs)
-
     def _embed(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.run(
+        return np.asarray(compute.run(
             self._model.encode, texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
         ))
 

@@ -221,21 +221,15 @@ class ChromaStore:
                 documents=[r[2] for r in part], metadatas=[r[3] for r in part],
             )
         # Check what landed, and drop chunks of the same version beyond the new count (left by other settings).
-        stored: dict[tuple[str, str], set[int]] = {}
-        extra: list[str] = []
-        wanted = {v.doc.doc_id: v for v in versions}
-        for cid, meta in self._chunk_meta_of(list(wanted)):
-            v = wanted[str(meta["doc_id"])]
-            if meta["version"] == v.version:
-                if int(meta["index"]) < len(v.chunks):
-                    stored.setdefault((v.doc.doc_id, v.version), set()).add(int(meta["index"]))
-                else:
-                    extra.append(cid)
-        for v in versions:
-            got = len(stored.get((v.doc.doc_id, v.version), ()))
-            if got != len(v.chunks):
-                raise StoreUnavailable(f"{v.doc.doc_id}: wrote {len(v.chunks)} chunks but {got} are stored")
-        self._delete_ids(extra)
+        wanted = {v.doc.doc_id: v.version for v in versions}
+        expected = {r[0] for r in rows}
+        same_version = [c.chunk_id for c in self.chunks_of_documents(list(wanted), include_text=False)
+                        if c.version == wanted[c.doc_id]]
+        missing = expected.difference(same_version)
+        if missing:
+            doc_id = next(iter(missing)).split("::")[0]
+            raise StoreUnavailable(f"{doc_id}: {len(missing)} of the chunks just written are not stored")
+        self._delete_ids([cid for cid in same_version if cid not in expected])
 
     @_reaching
     def commit(self, versions: Sequence[NewVersion]) -> list[DocRecord]:
@@ -274,14 +268,6 @@ class ChromaStore:
         for lo in range(0, len(clauses), _WHERE_CLAUSES):
             part = clauses[lo : lo + _WHERE_CLAUSES]
             self.chunks.delete(where=part[0] if len(part) == 1 else {"$or": part})
-
-    def _chunk_meta_of(self, doc_ids: Sequence[str]) -> Iterator[tuple[str, Any]]:
-        for lo in range(0, len(doc_ids), _WHERE_CLAUSES):
-            where: Any = {"doc_id": {"$in": list(doc_ids[lo : lo + _WHERE_CLAUSES])}}
-            got = self.chunks.get(where=where, include=["metadatas"])
-            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                if meta is not None:  # deleted while we read
-                    yield cid, meta
 
     def _delete_ids(self, ids: Sequence[str]) -> None:
         for lo in range(0, len(ids), self.batch):
@@ -343,15 +329,16 @@ class ChromaStore:
         return sorted(found, key=lambda c: c.start)
 
     @_reaching
-    def chunks_of_documents(self, doc_ids: Sequence[str]) -> list[StoredChunk]:
-        """Every stored chunk (any version) of these documents."""
+    def chunks_of_documents(self, doc_ids: Sequence[str], include_text: bool = True) -> list[StoredChunk]:
+        """Every stored chunk (any version) of these documents; without text, `text` is empty."""
+        include: list[Any] = ["metadatas", "documents"] if include_text else ["metadatas"]
         found: list[StoredChunk] = []
         for lo in range(0, len(doc_ids), _WHERE_CLAUSES):
-            part = list(doc_ids[lo : lo + _WHERE_CLAUSES])
-            where: Any = {"doc_id": {"$in": part}}
-            got = self.chunks.get(where=where, include=["metadatas", "documents"])
-            found += [_stored(i, m, t or "") for i, m, t in zip(got["ids"], got["metadatas"] or [],
-                                                               got["documents"] or [], strict=True) if m is not None]
+            where: Any = {"doc_id": {"$in": list(doc_ids[lo : lo + _WHERE_CLAUSES])}}
+            got = self.chunks.get(where=where, include=include)
+            texts = got.get("documents") or [""] * len(got["ids"])
+            found += [_stored(i, m, t or "") for i, m, t in zip(got["ids"], got["metadatas"] or [], texts, strict=True)
+                      if m is not None]  # None: deleted while we read
         return found
 
     @_reaching

@@ -33,17 +33,19 @@ FALSE_REFUSAL_MAX = 0.05  # measured 0.012 (1 of 82 answerable items refused)
 def gate_run(tmp_path_factory: pytest.TempPathFactory, embedder) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     import torch
 
+    from rag import compute
+
     tmp = tmp_path_factory.mktemp("gate")
     settings = load_settings(data_dir=tmp / "data", llm={"provider": "none"})
     # The gate checks quality, not speed: one torch thread keeps it fast (~20 s) when other processes share the
     # two cores, where two threads slow single-query encodes about 30-fold.
-    threads = embedder.run(torch.get_num_threads)
-    embedder.run(torch.set_num_threads, 1)  # on the compute thread, where every encode runs
+    threads = compute.run(torch.get_num_threads)
+    compute.run(torch.set_num_threads, 1)  # on the compute thread, where every encode runs
     try:
         return run_eval(ROOT / "evals" / "sets" / "seed.yaml", out_dir=tmp / "report", baselines=False,
                         settings=settings, embedder=embedder, documents=ROOT / "documents", show_progress=False)
     finally:
-        embedder.run(torch.set_num_threads, threads)
+        compute.run(torch.set_num_threads, threads)
 
 
 def _system(results: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def test_view_after_update_and_delete_equals_a_fresh_view(parts, monkeypatch: py
     retriever.view()
     read: list[list[str]] = []
     real = store.chunks_of_documents
-    monkeypatch.setattr(store, "chunks_of_documents", lambda ids: read.append(list(ids)) or real(ids))
+    monkeypatch.setattr(store, "chunks_of_documents", lambda ids, **kw: read.append(list(ids)) or real(ids, **kw))
     monkeypatch.setattr(store, "iter_chunks", lambda *a, **k: pytest.fail("a full scan after a small change"))
 
     indexer.add(_doc("apples", "Äpfel wachsen am Bodensee. Gepflückt wird ab Ende August."))
