@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha256sum | cu
 DEV_STAMP := $(STAMP)-dev
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AMX_INT8=OFF
 
-.PHONY: install install-dev serve ingest test eval bench check soak clean
+.PHONY: install install-dev system-packages serve ingest test quick eval bench check soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,16 @@ serve: install
 	$(BIN)/quelle ingest
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/quelle serve --host $(HOST) --port $(PORT)
 
-test: install-dev
+# Debian packages the tests use (chromium, man pages); installed with apt-get when missing.
+system-packages:
+	@bash scripts/system_packages.sh
+
+test: install-dev system-packages
 	$(BIN)/python -m pytest
+
+# The fast lane: unit tests with fakes and the embedded store; no servers, no real LLM, no real models.
+quick: install-dev
+	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider
 
 # Extractive answers (--llm none) for the full sets: the tiny local LLM takes minutes per answer on a loaded
 # machine; run `quelle eval --llm llamacpp --limit N` to measure the generated mode.

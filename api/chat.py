@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
@@ -13,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import sse
 from api.deps import MetricsDep, QuelleDep, SettingsDep, require_json, require_key
-from api.errors import Problem, problem_for
+from api.errors import Problem
 from api.routes import checked_question
 from api.schemas import CitationPublic
 from rag.schema import Answer
@@ -91,30 +90,36 @@ async def chat_completions(body: ChatRequest, quelle: QuelleDep, settings: Setti
         return ChatCompletion(id=cid, created=created, model=body.model,
                               choices=[ChatChoice(message=AssistantMessage(content=answer.answer))],
                               citations=data["citations"], quelle=AnswerFacts.model_validate(data))
-    pieces = await sse.start(quelle.ask_stream(question))
+    return await sse.stream_answer(quelle.ask_stream(question), OpenAIChunks(cid, created, body.model),
+                                   metrics.observe_answer)
 
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        return sse.event(None, {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model,
-                                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra})
 
-    async def events() -> AsyncIterator[str]:
-        yield chunk({"role": "assistant", "content": ""})
-        try:
-            async for item in pieces:
-                if isinstance(item, Answer):
-                    metrics.observe_answer(item)
-                    data = item.to_dict()
-                    yield chunk({}, "stop", citations=data["citations"],
-                                quelle=AnswerFacts.model_validate(data).model_dump())
-                else:
-                    yield chunk({"content": item})
-        except Exception as exc:  # noqa: BLE001 - the status line is sent: OpenAI streams report errors this way
-            problem = problem_for(exc)
-            yield sse.event(None, {"error": {"message": problem.detail, "type": problem.title, "code": problem.status}})
-            return
-        yield sse.event(None, "[DONE]")
+class OpenAIChunks:
+    """chat.completion.chunk events: the role first, content deltas, a last chunk with the citations, [DONE]."""
 
-    return sse.response(events())
+    def __init__(self, cid: str, created: int, model: str) -> None:
+        self.cid, self.created, self.model = cid, created, model
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        return sse.event(None, {"id": self.cid, "object": "chat.completion.chunk", "created": self.created,
+                                "model": self.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                                **extra})
+
+    def opening(self) -> list[str]:
+        return [self._chunk({"role": "assistant", "content": ""})]
+
+    def delta(self, text: str) -> str:
+        return self._chunk({"content": text})
+
+    def final(self, answer: Answer) -> list[str]:
+        data = answer.to_dict()
+        return [self._chunk({}, "stop", citations=data["citations"], quelle=AnswerFacts.model_validate(data).model_dump())]
+
+    def error(self, problem: Problem) -> str:  # OpenAI streams report errors this way
+        return sse.event(None, {"error": {"message": problem.detail, "type": problem.title, "code": problem.status}})
+
+    def closing(self) -> list[str]:
+        return [sse.event(None, "[DONE]")]
 
 
 def _last_user_text(body: ChatRequest) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import sse
 from api.deps import MetricsDep, QuelleDep, SettingsDep, require_json, require_key
-from api.errors import Problem, describe_errors, problem_for
+from api.errors import Problem, describe_errors
 from api.schemas import (
     AnswerPublic,
     AskRequest,
@@ -31,7 +30,7 @@ from api.schemas import (
 )
 from rag.config import Settings
 from rag.documents import SUPPORTED_SUFFIXES, DocumentError, check_doc_id, doc_id_from_path, load_bytes, make_document
-from rag.schema import Answer, Document
+from rag.schema import Document
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
 
@@ -63,22 +62,8 @@ async def ask(body: AskRequest, quelle: QuelleDep, settings: SettingsDep, metric
         answer = await run_in_threadpool(quelle.ask, question, body.top_k, doc_ids)
         metrics.observe_answer(answer)
         return answer.to_dict()
-    pieces = await sse.start(quelle.ask_stream(question, body.top_k, doc_ids))
-
-    async def events() -> AsyncIterator[str]:
-        try:
-            async for item in pieces:
-                if isinstance(item, Answer):
-                    metrics.observe_answer(item)
-                    yield sse.event("answer", item.to_dict())
-                else:
-                    yield sse.event("token", {"text": item})
-        except Exception as exc:  # noqa: BLE001 - the status line is sent: the problem goes as an event
-            yield sse.event("error", problem_for(exc).body())
-            return
-        yield sse.event("done", {})
-
-    return sse.response(events())
+    return await sse.stream_answer(quelle.ask_stream(question, body.top_k, doc_ids), sse.QuelleEvents(),
+                                   metrics.observe_answer)
 
 
 @router.get("/search", response_model=SearchResponse, summary="Retrieval only: ranked passages")

@@ -42,6 +42,8 @@ class CitationPublic(BaseModel):
     doc_id: str
     title: str
     source: str
+    section: str | None = Field(None, description="Heading path of the cited text (outermost first, ' › ' between).")
+    page: int | None = Field(None, description="1-based page of the cited text (PDF); null for formats without pages.")
     start: int
     end: int
     quote: str
@@ -61,7 +63,8 @@ class AnswerPublic(BaseModel):
         "answer": "Laut Reuters hat Bytedance im vergangenen Jahr 2 Milliarden Dollar für Nvidia-Chips ausgegeben. [1]",
         "answerable": True, "mode": "extractive", "language": "de",
         "citations": [{"id": 1, "doc_id": "huawei-ascend-910c-nvidia-china", "title": "Huawei will …",
-                       "source": "documents/huawei-ascend-910c-nvidia-china.md", "start": 812, "end": 905,
+                       "source": "documents/huawei-ascend-910c-nvidia-china.md", "section": None, "page": None,
+                       "start": 812, "end": 905,
                        "quote": "Laut Reuters hat Bytedance …", "score": 0.83}],
         "sentences": [{"text": "Laut Reuters hat …", "citations": [1], "supported": True}],
         "timings_ms": {"retrieve": 12.1, "generate": 0.0, "verify": 0.0, "total": 14.0},
@@ -78,6 +81,8 @@ class AnswerPublic(BaseModel):
 class SearchResult(BaseModel):
     doc_id: str
     title: str
+    section: str | None = None
+    page: int | None = None
     chunk_id: str
     start: int
     end: int

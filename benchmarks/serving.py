@@ -27,7 +27,7 @@ LOAD_GRACE_S = 30.0  # requests still running this long after a load level's dea
 def quelle_command() -> list[str]:
     """The `quelle` console script beside this interpreter, else the same CLI as a module."""
     script = Path(sys.executable).parent / "quelle"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "rag.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
 
 
 def quelle_env(data_dir: Path, provider: str) -> dict[str, str]:
@@ -44,7 +44,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# `quelle ingest` exactly as the console script runs it (rag.cli.main), plus an exit hook that records the
+# `quelle ingest` exactly as the console script runs it (api.cli.main), plus an exit hook that records the
 # process's own VmHWM. ru_maxrss from wait4 would not do: Linux carries the parent's high-water mark into a
 # forked child, so every child of this (large) benchmark process would report at least the parent's peak.
 _INGEST_WITH_HWM = """
@@ -55,7 +55,7 @@ def _record_hwm():
         if line.startswith("VmHWM:"):
             pathlib.Path(hwm_file).write_text(line.split()[1])
 atexit.register(_record_hwm)
-from rag.cli import main
+from api.cli import main
 sys.argv[0] = "quelle"
 sys.exit(main())
 """

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rag.analysis import extract_numbers, numbers_match
+from rag.text import extract_numbers, numbers_match
 
 FailureKind = Literal[
     "ok", "retrieval_miss", "evidence_dropped", "wrong_despite_evidence", "false_refusal", "false_answer"
@@ -76,7 +76,7 @@ def _ws(text: str) -> str:
 
 
 def _is_number_word(word: str) -> bool:
-    # currency/unit words, number words ("zwei"), scale words in any spelling `rag.analysis` reads ("mn")
+    # currency/unit words, number words ("zwei"), scale words in any spelling `rag.text` reads ("mn")
     if word.casefold() in _NUMBER_WORDS or extract_numbers(word):
         return True
     return any(value != 1.0 for value in extract_numbers("1 " + word))
@@ -106,7 +106,7 @@ def contains(answer: str, variant: str) -> bool:
     Text variants match as whole words or phrases, case- and hyphen-insensitively; a trailing `*`
     makes the variant a word prefix ("dementi*" matches "dementierte"). A variant that is a number
     ("1.600", "2 billion", "2 Milliarden") also matches the same value written in any German or
-    English format ("1,600", "2 Mrd. Dollar" as far as `rag.analysis` reads it).
+    English format ("1,600", "2 Mrd. Dollar" as far as `rag.text` reads it).
     """
     prefix = variant.endswith("*")
     core = variant[:-1] if prefix else variant
@@ -267,3 +267,39 @@ def attribute_failure(
     if refused:
         return "false_refusal"
     return "wrong_despite_evidence"
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def gold_spans(body: str, quotes: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each gold quote lies in the body, matched with every run of whitespace as one space."""
+    spans = []
+    for quote in quotes:
+        words = [re.escape(w) for w in quote.split()]
+        if not words:
+            continue
+        match = re.search(r"\s+".join(words), body)
+        if match:
+            spans.append((match.start(), match.end()))
+    return spans
+
+
+def cites_gold(start: int, end: int, section: str | None, spans: Sequence[tuple[int, int]],
+               gold_section: str | None) -> bool:
+    """A citation lies in the gold: it overlaps a gold evidence span, or its heading path holds the gold section."""
+    if any(start < g_end and g_start < end for g_start, g_end in spans):
+        return True
+    if not gold_section or not section:
+        return False
+    parts = [_collapsed(p) for p in section.split(" › ")]
+    return _collapsed(gold_section) in parts
+
+
+def quotes_context(quote: str, question: str, title: str, headings: Sequence[str]) -> bool:
+    """An answer quote that is only context: a question, the question itself, the title, or a heading."""
+    text = _collapsed(quote)
+    if text.endswith("?") or text == _collapsed(title) or text == _collapsed(question):
+        return True
+    return text in {_collapsed(h) for h in headings}

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
-from rag.analysis import content_terms, extract_numbers
+from rag.text import content_terms, extract_numbers
 from rag.chunking import split_sentences
-from rag.evidence import EvidenceSelection, asks_for_date, asks_for_quantity, states_date
+from rag.evidence import EvidenceSelection
+from rag.question import Question, states
 from rag.llm import LLMError, LLMProvider
 from rag.llm.prompt import build_messages
-from rag.schema import Answer, AnswerSentence, Evidence
+from rag.schema import Answer, AnswerEvent, AnswerSentence, Delta, Evidence, Final
 from rag.verify import verify_sentence
 
 _CITATION = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 _LEADING_CITATIONS = re.compile(r"(?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\][.,;:]?)+\s*")
 MAX_GENERATED_SENTENCES = 3
+MISSING_CONCEPTS_REFUSE = 1  # refuse when this many of the question's content words occur nowhere retrieved
 EXTRACTIVE_RELATIVE = 0.85  # quote a further sentence only if it scores at least this share of the best
 REFUSAL = {
     "de": "Die Dokumente beantworten diese Frage nicht.",
@@ -53,11 +55,11 @@ def _cited(sentence: str) -> list[int]:
     return list(dict.fromkeys(int(n) for group in _CITATION.findall(sentence) for n in group.split(",")))
 
 
-def verify_draft(text: str, evidence: Sequence[Evidence], question: str) -> Draft:
+def verify_draft(text: str, evidence: Sequence[Evidence], question: Question) -> Draft:
     """Keep each sentence that cites only given evidence, is supported by what it cites, and answers
     something: it says more than the question, and states a number or a date where one is asked for."""
     by_id = {e.id: e for e in evidence}
-    asked = content_terms(question)
+    asked = content_terms(question.text)
     kept: list[AnswerSentence] = []
     rejected: list[AnswerSentence] = []
     for sentence, cited in parse_sentences(text):
@@ -68,10 +70,9 @@ def verify_draft(text: str, evidence: Sequence[Evidence], question: str) -> Draf
         ok = (
             bool(valid)
             and len(valid) == len(cited)
-            and not (asks_for_quantity(question) and not extract_numbers(plain))
-            and not (asks_for_date(question) and not states_date(plain))
+            and (question.asks not in ("quantity", "date") or states(question.asks, plain, "", question))
             and bool(content_terms(plain) - asked or extract_numbers(plain))
-            and verify_sentence(plain, [by_id[n].quote for n in valid], question).supported
+            and verify_sentence(plain, [by_id[n].quote for n in valid], question.text).supported
         )
         (kept if ok else rejected).append(AnswerSentence(text=sentence, citations=valid, supported=ok))
     return Draft(kept, rejected)
@@ -115,11 +116,7 @@ def assemble(
         )
         for s in sentences
     ]
-    citations = [
-        Evidence(id=new, doc_id=by_id[old].doc_id, title=by_id[old].title, source=by_id[old].source,
-                 start=by_id[old].start, end=by_id[old].end, quote=by_id[old].quote, score=by_id[old].score)
-        for old, new in order.items()
-    ]
+    citations = [replace(by_id[old], id=new) for old, new in order.items()]
     text = " ".join(s.text for s in renumbered)
     return Answer(text, True, mode, language, citations, renumbered, timings, rejected or [])  # type: ignore[arg-type]
 
@@ -142,22 +139,29 @@ class Answerer:
         self.max_tokens = max_tokens
 
     def refuses(self, selection: EvidenceSelection) -> bool:
-        """Too weak to answer: no evidence, low support, or the question names something the documents don't."""
-        return not selection.evidence or selection.support < self.refuse_below or bool(selection.missing_names)
+        """Too weak to answer: no evidence, low support, the question names something the documents don't, asks
+        about things they never mention, or asks for a kind of answer (a number, a date, a reason, …) that the
+        best evidence does not state."""
+        return (
+            not selection.evidence
+            or selection.support < self.refuse_below
+            or bool(selection.missing_names)
+            or len(selection.missing_concepts) >= MISSING_CONCEPTS_REFUSE
+            or not selection.answers_kind
+        )
 
-    def answer(self, question: str, selection: EvidenceSelection, language: str, timings: dict[str, float]) -> Answer:
-        *_, final = self.stream(question, selection, language, timings)
-        assert isinstance(final, Answer)
-        return final
+    def answer(self, question: Question, selection: EvidenceSelection, timings: dict[str, float]) -> Answer:
+        return final_answer(self.stream(question, selection, timings))
 
     def stream(
-        self, question: str, selection: EvidenceSelection, language: str, timings: dict[str, float]
-    ) -> Iterator[str | Answer]:
-        """Yield verified answer text as it is produced, then the Answer. Unverified text is never yielded:
+        self, question: Question, selection: EvidenceSelection, timings: dict[str, float]
+    ) -> Iterator[AnswerEvent]:
+        """Yield verified answer text as it is produced (Delta), then the answer (Final). Unverified text is never yielded:
         the LLM's output is checked sentence by sentence before it is passed on."""
         evidence = selection.evidence
+        language = question.language
         if self.refuses(selection):
-            yield assemble([], evidence, mode="refused", language=language, timings=timings)
+            yield Final(assemble([], evidence, mode="refused", language=language, timings=timings))
             return
         kept: list[AnswerSentence] = []
         rejected: list[AnswerSentence] = []
@@ -175,7 +179,7 @@ class Answerer:
                     for good in draft.kept:
                         for n in good.citations:  # the same first-use numbering assemble() applies
                             order.setdefault(n, len(order) + 1)
-                        yield ("" if not kept and good is draft.kept[0] else " ") + renumber_text(good.text, order)
+                        yield Delta(("" if not kept and good is draft.kept[0] else " ") + renumber_text(good.text, order))
                     kept += draft.kept
                     rejected += draft.rejected
                     if count >= MAX_GENERATED_SENTENCES:
@@ -185,16 +189,17 @@ class Answerer:
             timings["generate"] = round((time.perf_counter() - started) * 1000 - verify_ms, 1)
         timings["verify"] = round(verify_ms, 1)
         if kept:
-            yield assemble(kept, evidence, mode="generated", language=language, timings=timings, rejected=rejected)
+            yield Final(assemble(kept, evidence, mode="generated", language=language, timings=timings,
+                                 rejected=rejected))
             return
         quoted = extractive(evidence, self.extractive_k)
         for i, s in enumerate(quoted):
-            yield ("" if i == 0 else " ") + s.text
-        yield assemble(quoted, evidence, mode="extractive", language=language, timings=timings, rejected=rejected)
+            yield Delta(("" if i == 0 else " ") + s.text)
+        yield Final(assemble(quoted, evidence, mode="extractive", language=language, timings=timings, rejected=rejected))
 
-    def _generated_sentences(self, question: str, evidence: Sequence[Evidence], language: str) -> Iterator[str]:
+    def _generated_sentences(self, question: Question, evidence: Sequence[Evidence], language: str) -> Iterator[str]:
         """Complete sentences (with their trailing citations) from the LLM's token stream."""
-        messages = build_messages(question, [(e.id, e.quote) for e in evidence], language)
+        messages = build_messages(question.text, [(e.id, e.quote) for e in evidence], language)
         buffer = ""
         for token in self.llm.stream(messages, max_tokens=self.max_tokens):
             buffer += token
@@ -203,6 +208,14 @@ class Answerer:
                 buffer = buffer[cut:]
         if buffer.strip():
             yield buffer.strip()
+
+
+def final_answer(events: Iterable[AnswerEvent]) -> Answer:
+    """The answer at the end of an answer stream."""
+    for event in events:
+        if isinstance(event, Final):
+            return event.answer
+    raise RuntimeError("the answer stream ended without its answer")
 
 
 def _complete_sentence_end(text: str) -> int | None:

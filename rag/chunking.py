@@ -1,30 +1,49 @@
-"""Sentence-aware chunking with exact character offsets into the document body."""
+"""Sentence-aware chunking with exact character offsets into the document body, one section per chunk."""
 
 from __future__ import annotations
 
 import re
 
 from rag.schema import Chunk
+from rag.structure import PATH_SEPARATOR, Outline, iter_blocks
 
 # Words after which a period does not end a sentence (German and English).
 _ABBREVIATIONS = frozenset([
     "z.b", "bzw", "ca", "usw", "vgl", "dr", "prof", "nr", "mio", "mrd", "tsd", "abs", "etc", "inkl", "ggf", "evtl",
     "ua", "u.a", "z.t", "d.h", "s.o", "o.ä", "mr", "mrs", "ms", "jr", "sr", "st", "vs", "e.g", "i.e", "fig", "no",
     "approx", "inc", "ltd", "corp", "co", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-    "nov", "dec",
+    "nov", "dec", "bspw", "sog", "s", "u", "z", "abb", "kap", "tab", "bd", "hrsg",
 ])
-# A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace, or at a line break.
+# A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace; without an outline, at a line break too.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’»)\]]*\s+|\n+")
+_BOUNDARY_IN_BLOCK = re.compile(r"(?<=[.!?])[\"'”’»)\]]*\s+")
 
 
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) in `text[start:end]`, trimmed of surrounding whitespace."""
+def split_sentences(text: str, start: int = 0, end: int | None = None,
+                    outline: Outline | None = None) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) in `text[start:end]`, trimmed of surrounding whitespace.
+
+    With an outline (the document's structure) a line break inside a hard-wrapped paragraph is no boundary, while
+    blank lines, list items, headings and option lines are (rag.structure). Without one, every line break is."""
     end = len(text) if end is None else end
+    if outline is None:
+        return _split(text, start, end, _BOUNDARY)
+    heads = {h.start for h in outline.headings}
+    spans: list[tuple[int, int]] = []
+    for block_start, block_end in iter_blocks(text, outline, start, end):
+        if block_start in heads:
+            spans.append((block_start, block_end))  # a heading is one unit, whatever punctuation it holds
+        else:
+            spans.extend(_split(text, block_start, block_end, _BOUNDARY_IN_BLOCK))
+    return spans
+
+
+def _split(text: str, start: int, end: int, boundary: re.Pattern[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = start
-    for match in _BOUNDARY.finditer(text, start, end):
+    for match in boundary.finditer(text, start, end):
         separator = match.group(0)
-        if "\n" not in separator and not _ends_sentence(text, pos, match):
+        if not separator.startswith("\n") and not _ends_sentence(text, pos, match):
             continue
         closers = len(separator) - len(separator.lstrip("\"'”’»)]"))
         _add_span(text, pos, match.start() + closers, spans)
@@ -40,8 +59,8 @@ def _ends_sentence(text: str, sent_start: int, match: re.Match[str]) -> bool:
     if word is None or text[match.start() - 1] != ".":
         return True
     token = word.group(1).rstrip(".").lower()
-    if token in _ABBREVIATIONS or re.fullmatch(r"\d{1,2}|[a-z]", token):
-        return False  # abbreviation, initial, or a German ordinal date ("30. September")
+    if token in _ABBREVIATIONS or re.fullmatch(r"\d{1,2}|[a-z]|(\d+\.)+\d*", token):
+        return False  # abbreviation, initial, a section number ("1.2.") or a German ordinal date ("30. September")
     following = text[match.end() : match.end() + 1]
     return not following.islower()
 
@@ -55,18 +74,32 @@ def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
     spans.append((start + lead, start + lead + len(stripped)))
 
 
-def chunk_text(doc_id: str, text: str, size: int = 700, overlap: int = 150) -> list[Chunk]:
-    """Pack whole sentences into chunks of about `size` characters, repeating up to `overlap` characters
-    of trailing sentences at the start of the next chunk. A sentence longer than `size` is its own chunk."""
-    sentences = split_sentences(text)
+def chunk_text(doc_id: str, text: str, outline: Outline, size: int, overlap: int) -> list[Chunk]:
+    """Pack whole sentences into chunks of about `size` characters, repeating up to `overlap` characters of
+    trailing sentences at the start of the next chunk. A chunk never crosses into the next section, so it has one
+    heading path; a sentence longer than `size` is its own chunk; a section with nothing but its heading gets none."""
+    heads = {(h.start, h.end) for h in outline.headings}
+    bounds = sorted({0, *outline.section_starts(), len(text)})
     chunks: list[Chunk] = []
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        sentences = split_sentences(text, lo, hi, outline)
+        if all(span in heads for span in sentences):
+            continue
+        for start, end in _pack(sentences, size, overlap):
+            chunks.append(Chunk(doc_id=doc_id, index=len(chunks), start=start, end=end, text=text[start:end],
+                                section=outline.path_at(text, start)))
+    return chunks
+
+
+def _pack(sentences: list[tuple[int, int]], size: int, overlap: int) -> list[tuple[int, int]]:
+    packed: list[tuple[int, int]] = []
     first = 0
     while first < len(sentences):
         last = first
         while last + 1 < len(sentences) and sentences[last + 1][1] - sentences[first][0] <= size:
             last += 1
         start, end = sentences[first][0], sentences[last][1]
-        chunks.append(Chunk(doc_id=doc_id, index=len(chunks), start=start, end=end, text=text[start:end]))
+        packed.append((start, end))
         if last + 1 >= len(sentences):
             break
         following = last + 1
@@ -74,4 +107,15 @@ def chunk_text(doc_id: str, text: str, size: int = 700, overlap: int = 150) -> l
         while following - 1 > first and end - sentences[following - 1][0] <= overlap:
             following -= 1
         first = following
-    return chunks
+    return packed
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded for a chunk: its heading path, then its text (which may open with its own heading), so a
+    question that matches a heading finds the section's text."""
+    if not chunk.section:
+        return chunk.text
+    path = chunk.section.split(PATH_SEPARATOR)
+    if chunk.text.startswith(path[-1]):
+        path = path[:-1]
+    return f"{PATH_SEPARATOR.join(path)}\n{chunk.text}" if path else chunk.text

@@ -11,8 +11,9 @@ from typing import Any
 
 import yaml
 
-from rag.analysis import detect_language
 from rag.schema import Document
+from rag.structure import Heading, Outline, detect_outline
+from rag.text import detect_language
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -58,12 +59,17 @@ def make_document(
     source: str = "",
     metadata: dict[str, Any] | None = None,
     language: str | None = None,
+    outline: Outline | None = None,
+    pages: tuple[int, ...] = (),
 ) -> Document:
-    """Build a Document from a body text; the one place bodies are normalised and hashed."""
+    """Build a Document from a body text; the one place bodies are normalised and hashed. Without an outline
+    (the loaders of HTML and PDF make their own), the headings are detected in the body."""
     check_doc_id(doc_id)
     body = normalise_body(text)
     if not body.strip():
         raise DocumentError("the document is empty: it has no text to index.")
+    if outline is None or body != text:
+        outline = detect_outline(body)
     meta = dict(metadata or {})
     return Document(
         doc_id=doc_id,
@@ -73,6 +79,8 @@ def make_document(
         sha256=sha256_text(body),
         language=language or str(meta.get("language") or detect_language(body)),
         metadata=meta,
+        outline=outline,
+        pages=tuple(p for p in pages if p < len(body)),
     )
 
 
@@ -85,14 +93,18 @@ def load_bytes(data: bytes, filename: str, *, doc_id: str, source: str = "") -> 
         )
     if not data.strip():
         raise DocumentError(f"{filename}: the file is empty.")
+    outline: Outline | None = None
+    pages: tuple[int, ...] = ()
     if suffix == ".pdf":
-        body, meta = _read_pdf(data, filename)
+        body, pages, meta = _read_pdf(data, filename)
     else:
         text = _decode(data, filename)
         meta, text = _split_front_matter(text, filename)
-        body = _html_text(text) if suffix in (".html", ".htm") else text
-        if suffix in (".html", ".htm") and "title" not in meta:
-            meta["title"] = _html_title(text)
+        body = text
+        if suffix in (".html", ".htm"):
+            body, outline = html_text(text)
+            if "title" not in meta:
+                meta["title"] = _html_title(text)
     title = meta.pop("title", None)
     meta_doc_id = meta.pop("doc_id", None)
     try:
@@ -103,6 +115,8 @@ def load_bytes(data: bytes, filename: str, *, doc_id: str, source: str = "") -> 
             source=source or filename,
             metadata=meta,
             language=str(meta["language"]) if meta.get("language") else None,
+            outline=outline,
+            pages=pages,
         )
     except DocumentError as exc:
         raise DocumentError(f"{filename}: {exc}") from None
@@ -149,14 +163,89 @@ def _split_front_matter(text: str, filename: str) -> tuple[dict[str, Any], str]:
     ]
 
 
-def _html_text(html: str) -> str:
+_DROPPED_TAGS = ("script", "style", "noscript", "template", "head", "svg", "nav", "button", "form")
+_DROPPED_CLASSES = frozenset({"navheader", "navfooter", "toc", "sphinxsidebar", "related", "footer", "headerlink",
+                              "skip-link", "breadcrumb", "breadcrumbs", "sidebar"})
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption figure "
+    "footer h1 h2 h3 h4 h5 h6 header hr html li main ol p pre section summary table tbody tfoot thead tr ul "
+    "br".split()
+)
+_HEADING_LEVEL = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "dt": 7}
+
+
+def html_text(html: str) -> tuple[str, Outline]:
+    """The visible text of an HTML page, one block (paragraph, list item, heading, cell) per paragraph, inline
+    elements flowing within their block; and its outline from h1-h6 and dt (sections) and th (labels)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head", "svg"]):
+    for tag in soup(_DROPPED_TAGS):
         tag.decompose()
-    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in soup.get_text("\n").splitlines())
-    return "\n".join(line for line in lines if line)
+    for tag in soup.find_all(class_=lambda c: c is not None and bool(_DROPPED_CLASSES & set(str(c).split()))):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"role": "navigation"}):
+        tag.decompose()
+    writer = _BlockWriter()
+    writer.walk(soup)
+    writer.flush()
+    return writer.text(), Outline(tuple(writer.headings))
+
+
+class _BlockWriter:
+    """Collects text into blocks while walking an HTML tree; remembers where headings land in the final text."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self.buffer: list[str] = []
+        self.headings: list[Heading] = []
+        self.offset = 0  # length of the text written so far
+
+    def walk(self, node: Any, pre: bool = False) -> None:
+        from bs4 import NavigableString, Tag
+        from bs4.element import Comment, Doctype
+
+        for child in node.children:
+            if isinstance(child, (Comment, Doctype)):
+                continue
+            if isinstance(child, NavigableString):
+                self.buffer.append(str(child) if pre else re.sub(r"\s+", " ", str(child)))
+            elif isinstance(child, Tag):
+                name = child.name.lower()
+                if name in ("td", "th"):  # the cells of a row stay on one line, a tab apart
+                    if "".join(self.buffer).strip():
+                        self.buffer.append("\t")
+                    self.walk(child, pre)
+                    continue
+                if name not in _BLOCK_TAGS:
+                    self.walk(child, pre)
+                    continue
+                self.flush(pre)
+                self.walk(child, pre or name == "pre")
+                if name in _HEADING_LEVEL:
+                    self.flush(pre, _HEADING_LEVEL[name], "option" if name == "dt" else "heading")
+                elif name == "tr" and child.find("th") is not None and child.find("td") is None:
+                    self.flush(pre, 9, "label")  # a header row names the columns: context, never evidence
+                else:
+                    self.flush(pre or name == "pre")
+
+    def flush(self, pre: bool = False, level: int = 0, kind: str = "heading") -> None:
+        raw = "".join(self.buffer)
+        self.buffer = []
+        text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+        text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n") if pre else \
+            re.sub(r" *\t *", "\t", re.sub(r"[ \u00a0]+", " ", text)).strip()
+        if not text.strip():
+            return
+        if self.blocks:
+            self.offset += 2  # the blank line between blocks
+        if level:
+            self.headings.append(Heading(self.offset, self.offset + len(text), level, kind))  # type: ignore[arg-type]
+        self.blocks.append(text)
+        self.offset += len(text)
+
+    def text(self) -> str:
+        return "\n\n".join(self.blocks)
 
 
 def _html_title(html: str) -> str | None:
@@ -164,20 +253,27 @@ def _html_title(html: str) -> str | None:
     return re.sub(r"\s+", " ", match.group(1)).strip() or None if match else None
 
 
-def _read_pdf(data: bytes, filename: str) -> tuple[str, dict[str, Any]]:
+def _read_pdf(data: bytes, filename: str) -> tuple[str, tuple[int, ...], dict[str, Any]]:
+    """The text of every page, pages separated by a blank line, and where each page starts in it."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [normalise_body(page.extract_text() or "").strip("\n") for page in reader.pages]
         info = reader.metadata
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise DocumentError(f"{filename}: is not a readable PDF ({exc}).") from None
     meta: dict[str, Any] = {}
     if info is not None and info.title:
         meta["title"] = str(info.title)
-    return "\n\n".join(p.strip() for p in pages if p.strip()), meta
+    starts, parts, offset = [], [], 0
+    for text in pages:
+        starts.append(offset)  # an empty page starts where the next one does
+        if text.strip():
+            parts.append(text)
+            offset += len(text) + 2
+    return "\n\n".join(parts), tuple(starts), meta
 
 
 def _first_line(body: str) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from tqdm import tqdm
 
-from rag.chunking import chunk_text
+from rag.chunking import chunk_text, embedding_text
 from rag.config import ChunkSettings
 from rag.documents import DocumentError, load_file
 from rag.embeddings import Embedder
@@ -58,7 +58,8 @@ class Indexer:
         self.chunking = chunking
 
     def chunk(self, doc: Document) -> list[Chunk]:
-        return chunk_text(doc.doc_id, doc.text, self.chunking.size, self.chunking.overlap)
+        chunks = chunk_text(doc.doc_id, doc.text, doc.outline, self.chunking.size, self.chunking.overlap)
+        return [replace(c, page=doc.page_at(c.start)) for c in chunks] if doc.pages else chunks
 
     def add(self, doc: Document) -> IngestResult:
         """Add or replace one document."""
@@ -90,7 +91,7 @@ class Indexer:
     def _write_group(self, group: list[tuple[Document, list[Chunk], bool]], progress: tqdm) -> list[IngestResult]:
         """Embed a group in one call and write it in a few Chroma calls. Every document of the group becomes
         visible in the commit, each in one step; a failure before it leaves all of them as they were."""
-        vectors = self.embedder.embed_batch([c.text for _, chunks, _ in group for c in chunks])
+        vectors = self.embedder.embed_batch([embedding_text(c) for _, chunks, _ in group for c in chunks])
         versions, offset = [], 0
         for doc, chunks, _ in group:
             versions.append(NewVersion(doc, chunks, vectors[offset : offset + len(chunks)]))

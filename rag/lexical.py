@@ -1,4 +1,4 @@
-"""BM25 lexical index over chunks, with Quelle's German/English analyzer (rag.analysis)."""
+"""BM25 lexical index over chunks, with Quelle's German/English analyzer (rag.text)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
-from rag.analysis import analyze, detect_language
+from rag.text import analyze, detect_language
 
 # Cross-language stemming. Chunks are indexed with BOTH stemmers (each distinct stem of a word once, plus
 # KI/AI-style equivalents); a query is stemmed only in its detected language. Measured on the seed article

@@ -12,6 +12,7 @@ from rag.embeddings import Embedder
 from rag.lexical import BM25Index, TermCache
 from rag.schema import Passage
 from rag.store import ChromaStore, DocRecord, StoredChunk
+from rag.structure import Outline
 
 RetrieverMode = str  # "hybrid" | "dense" | "bm25"
 MODES = ("hybrid", "dense", "bm25")
@@ -55,7 +56,9 @@ def load_view(store: ChromaStore, previous: IndexView | None = None, terms: Term
         chunks = {cid: c for cid, c in previous.chunks.items() if _committed(registry, c)}
         chunks.update((c.chunk_id, c) for c in store.chunks_of_documents(changed) if _committed(registry, c))
     ordered = sorted(chunks.values(), key=lambda c: (c.doc_id, c.start))
-    bm25 = BM25Index.build([(c.chunk_id, c.text, registry[c.doc_id].language) for c in ordered], terms)
+    # The heading path counts as text of every chunk of its section: a question worded like a heading finds it.
+    bm25 = BM25Index.build([(c.chunk_id, f"{c.section}\n{c.text}", registry[c.doc_id].language) for c in ordered],
+                           terms)
     if terms is not None:
         terms.retain(chunks)
     return IndexView(revision, registry, {c.chunk_id: c for c in ordered}, bm25)
@@ -125,9 +128,11 @@ class HybridRetriever:
     def _passage(view: IndexView, cid: str, score: float) -> Passage:
         chunk = view.chunks[cid]
         record = view.registry[chunk.doc_id]
+        inside = tuple(h for h in record.outline.headings if chunk.start <= h.start < chunk.end)
         return Passage(
             doc_id=chunk.doc_id, chunk_id=cid, title=record.title, source=record.source,
             start=chunk.start, end=chunk.end, text=chunk.text, score=round(float(score), 6),
+            section=chunk.section, page=chunk.page, outline=Outline(inside),
         )
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from rag.structure import Outline
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,17 @@ class Document:
     sha256: str
     language: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    outline: Outline = Outline(())  # headings of the body (rag.structure)
+    pages: tuple[int, ...] = ()  # start offset of each page (PDF); empty for formats without pages
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding `offset`, or None for formats without pages."""
+        return page_at(self.pages, offset)
+
+
+def page_at(pages: tuple[int, ...] | list[int], offset: int) -> int | None:
+    """The 1-based page holding `offset` given each page's start offset; None without pages."""
+    return bisect.bisect_right(pages, offset) or None if pages else None
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,7 @@ class DocumentInfo:
     chunks: int
     language: str
     ingested_at: str
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -37,13 +52,15 @@ class DocumentInfo:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A run of whole sentences of one document: `text == body[start:end]`."""
+    """A run of whole sentences of one section of one document: `text == body[start:end]`."""
 
     doc_id: str
     index: int
     start: int
     end: int
     text: str
+    section: str = ""  # heading path, outermost first, joined by " › "
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,9 +75,14 @@ class Passage:
     end: int
     text: str
     score: float
+    section: str = ""
+    page: int | None = None
+    outline: Outline = Outline(())  # the document's headings inside this passage (absolute offsets)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("outline")
+        return data
 
 
 @dataclass(frozen=True)
@@ -75,6 +97,8 @@ class Evidence:
     end: int
     quote: str
     score: float
+    section: str | None = None
+    page: int | None = None
 
 
 @dataclass
@@ -105,3 +129,20 @@ class Answer:
         data = asdict(self)
         data.pop("rejected")
         return data
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of verified answer text, as it is produced."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The finished answer; the last event of every answer stream."""
+
+    answer: Answer
+
+
+AnswerEvent = Delta | Final

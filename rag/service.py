@@ -8,16 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.analysis import detect_language
-from rag.answer import Answerer
+from rag.answer import Answerer, final_answer
 from rag.config import Settings, load_settings
 from rag.documents import make_document
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
 from rag.evidence import EvidenceSelection, SentenceVectors, select_evidence
 from rag.ingest import Indexer, IngestReport, IngestResult
 from rag.llm import LLMProvider, make_llm
+from rag.question import Question, analyse
 from rag.retrieval import HybridRetriever
-from rag.schema import Answer, Document, DocumentInfo, Passage
+from rag.schema import Answer, AnswerEvent, Document, DocumentInfo, Final, Passage
 from rag.store import ChromaStore
 
 
@@ -78,33 +78,33 @@ class Quelle:
         return self.retriever.search(query, k or self.settings.retrieval.top_k, doc_ids,
                                      mode or self.settings.retrieval.mode, vector)
 
-    def evidence(self, question: str, passages: Sequence[Passage],
+    def evidence(self, question: str | Question, passages: Sequence[Passage],
                  vector: np.ndarray | None = None) -> EvidenceSelection:
         """The evidence sentences for a question; `vector` is its embedding if already computed."""
+        analysed = question if isinstance(question, Question) else analyse(question)
         if vector is None:
-            vector = self.embedder.embed_query(question)
-        return select_evidence(question, passages, self.sentence_vectors, vector, self.settings.answer.evidence_k)
+            vector = self.embedder.embed_query(analysed.text)
+        return select_evidence(analysed, passages, self.sentence_vectors, vector, self.settings.answer.evidence_k)
 
     def ask(self, question: str, top_k: int | None = None, doc_ids: Sequence[str] | None = None) -> Answer:
-        *_, final = self.ask_stream(question, top_k, doc_ids)
-        assert isinstance(final, Answer)
-        return final
+        return final_answer(self.ask_stream(question, top_k, doc_ids))
 
     def ask_stream(
         self, question: str, top_k: int | None = None, doc_ids: Sequence[str] | None = None
-    ) -> Iterator[str | Answer]:
-        """Verified answer text as it is produced, then the Answer object."""
+    ) -> Iterator[AnswerEvent]:
+        """Verified answer text as it is produced (Delta events), then the answer (Final)."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
+        analysed = analyse(question)  # once: language, words, translations, what it asks for
         vector = self.embedder.embed_query(question)  # once, for dense retrieval and evidence scoring
-        passages = self.search(question, top_k, doc_ids, vector=vector)
-        selection = self.evidence(question, passages, vector)
+        passages = self.retriever.search(analysed.search_text(), top_k or self.settings.retrieval.top_k, doc_ids,
+                                         self.settings.retrieval.mode, vector)
+        selection = self.evidence(analysed, passages, vector)
         timings["retrieve"] = _ms(started)
-        language = detect_language(question)
-        for item in self.answerer.stream(question, selection, language, timings):
-            if isinstance(item, Answer):
-                item.timings_ms["total"] = _ms(started)
-            yield item
+        for event in self.answerer.stream(analysed, selection, timings):
+            if isinstance(event, Final):
+                event.answer.timings_ms["total"] = _ms(started)
+            yield event
 
 
 def _ms(since: float) -> float:

@@ -24,6 +24,7 @@ from chromadb.config import Settings as ChromaClientSettings
 
 from rag.config import StoreSettings
 from rag.schema import Chunk, Document, DocumentInfo
+from rag.structure import Outline
 
 _REVISION_ID = "revision"
 _WHERE_CLAUSES = 200  # documents named in one Chroma filter
@@ -72,6 +73,8 @@ class DocRecord:
     language: str
     ingested_at: str
     metadata: dict[str, Any]
+    outline: Outline = Outline(())
+    pages: tuple[int, ...] = ()
 
     def info(self) -> DocumentInfo:
         return DocumentInfo(
@@ -82,6 +85,7 @@ class DocRecord:
             chunks=self.chunks,
             language=self.language,
             ingested_at=self.ingested_at,
+            metadata=self.metadata,
         )
 
 
@@ -93,6 +97,8 @@ class StoredChunk:
     start: int
     end: int
     text: str
+    section: str = ""
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -211,7 +217,7 @@ class ChromaStore:
         rows: list[tuple[str, np.ndarray, str, Any]] = [
             (chunk_id(v.doc.doc_id, v.version, c.index), v.embeddings[i], c.text,
              {"doc_id": v.doc.doc_id, "version": v.version, "index": c.index, "start": c.start, "end": c.end,
-              "written_at": now})
+              "section": c.section, "page": c.page or 0, "written_at": now})
             for v in versions for i, c in enumerate(v.chunks)
         ]
         for lo in range(0, len(rows), self.batch):
@@ -248,6 +254,8 @@ class ChromaStore:
                 "language": v.doc.language,
                 "ingested_at": ingested_at,
                 "metadata_json": json.dumps(v.doc.metadata, ensure_ascii=False, default=str),
+                "outline_json": json.dumps(v.doc.outline.to_json()),
+                "pages_json": json.dumps(list(v.doc.pages)),
             }
             for v in versions
         ]
@@ -365,6 +373,8 @@ def _record(doc_id: str, meta: Any) -> DocRecord:
         language=str(meta.get("language", "")),
         ingested_at=str(meta.get("ingested_at", "")),
         metadata=json.loads(str(meta.get("metadata_json") or "{}")),
+        outline=Outline.from_json(json.loads(str(meta.get("outline_json") or "[]"))),
+        pages=tuple(json.loads(str(meta.get("pages_json") or "[]"))),
     )
 
 
@@ -376,4 +386,6 @@ def _stored(cid: str, meta: Any, text: str) -> StoredChunk:
         start=int(meta["start"]),
         end=int(meta["end"]),
         text=text,
+        section=str(meta.get("section") or ""),
+        page=int(meta.get("page") or 0) or None,
     )

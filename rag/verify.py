@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.analysis import (
+from rag.text import (
     QUANTITY_WORDS,
     STOPWORDS,
+    TermMatcher,
     detect_language,
     extract_numbers,
     fold,
-    is_model_token,
     iter_tokens,
     name_of,
     names,
     number_term,
-    numbers_match,
     word_forms,
 )
 
@@ -26,9 +25,6 @@ MIN_TERM_SUPPORT = 0.5
 # are checked as strictly as ever, and at least this many key words must still be shared, unless the
 # sentence states a number (numbers and names then carry the claim).
 MIN_SHARED_TERMS_CROSS = 1
-# A word matches an evidence word sharing this long a prefix: German compounds and inflections
-# ("Grafikprozessoren"/"Grafikprozessor"), and English-German cognates ("interested"/"interessiert").
-MIN_SHARED_PREFIX = 6
 
 
 @dataclass(frozen=True)
@@ -37,36 +33,6 @@ class Verdict:
 
     supported: bool
     reasons: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class CitedEvidence:
-    """The cited texts, prepared for lookups: numbers, every word form, folded words, language."""
-
-    numbers: tuple[float, ...]
-    forms: frozenset[str]
-    words: frozenset[str]
-    language: str
-
-    @classmethod
-    def of(cls, texts: Sequence[str]) -> CitedEvidence:
-        text = "\n".join(texts)
-        words = {fold(t.text) for t in iter_tokens(text, compounds=True)}
-        forms = set().union(*(word_forms(t.text) for t in iter_tokens(text, compounds=True)))
-        return cls(tuple(extract_numbers(text)), frozenset(forms), frozenset(words), detect_language(text))
-
-    def has_number(self, value: float) -> bool:
-        return any(numbers_match(value, found) for found in self.numbers)
-
-    def has_word(self, word: str) -> bool:
-        """The word, a stem or equivalent of it, or (for longer words) a word sharing its first letters."""
-        if word_forms(word) & self.forms:
-            return True
-        folded = fold(word)
-        if is_model_token(folded) or len(folded) < MIN_SHARED_PREFIX:
-            return False
-        prefix = folded[:MIN_SHARED_PREFIX]
-        return any(w.startswith(prefix) for w in self.words)
 
 
 def verify_sentence(sentence: str, cited_texts: Sequence[str], question: str = "") -> Verdict:
@@ -79,14 +45,14 @@ def verify_sentence(sentence: str, cited_texts: Sequence[str], question: str = "
     texts = [t for t in cited_texts if t.strip()]
     if not texts:
         return Verdict(False, ("no cited evidence",))
-    evidence = CitedEvidence.of(texts)
+    evidence = TermMatcher.of(texts)
     language = detect_language(sentence)
     reasons = [*_missing_numbers(sentence, evidence), *_missing_names(sentence, language, evidence)]
     reasons += _weak_terms(sentence, language, evidence, question)
     return Verdict(not reasons, tuple(reasons))
 
 
-def _missing_numbers(sentence: str, evidence: CitedEvidence) -> list[str]:
+def _missing_numbers(sentence: str, evidence: TermMatcher) -> list[str]:
     return [
         f"number {number_term(value)} not in cited evidence"
         for value in dict.fromkeys(extract_numbers(sentence))
@@ -94,7 +60,7 @@ def _missing_numbers(sentence: str, evidence: CitedEvidence) -> list[str]:
     ]
 
 
-def _missing_names(sentence: str, language: str, evidence: CitedEvidence) -> list[str]:
+def _missing_names(sentence: str, language: str, evidence: TermMatcher) -> list[str]:
     # Model tokens match exactly (word_forms does not stem them): "910C" is no "910B".
     return [
         f"name '{name}' not in cited evidence"
@@ -103,7 +69,7 @@ def _missing_names(sentence: str, language: str, evidence: CitedEvidence) -> lis
     ]
 
 
-def _weak_terms(sentence: str, language: str, evidence: CitedEvidence, question: str) -> list[str]:
+def _weak_terms(sentence: str, language: str, evidence: TermMatcher, question: str) -> list[str]:
     words = _key_words(sentence, language)
     asked = {form for word in _key_words(question, detect_language(question)) for form in word_forms(word)}
     supported = [w for w in words if evidence.has_word(w)]

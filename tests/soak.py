@@ -188,10 +188,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="quelle-soak-") as tmp:
         env, port, log = server_env(Path(tmp) / "data"), free_port(), Path(tmp) / "serve.log"
-        subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "--quiet", str(SEED)], env=env, check=True,
+        subprocess.run([sys.executable, "-m", "api.cli", "ingest", "--quiet", str(SEED)], env=env, check=True,
                        capture_output=True)
         url = f"http://127.0.0.1:{port}"
-        serve = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        serve = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
         tally = Tally()
         with running_server(serve, f"{url}/readyz", log, timeout_s=180, env=env) as proc:
             rss = asyncio.run(run_load(url, proc.pid, args.seconds, args.clients, tally))

@@ -42,6 +42,11 @@ function renderAnswerText(text, citations) {
     ids.has(Number(n)) ? `<a class="cite" data-id="${n}" href="#source" title="show the source">[${n}]</a>` : m);
 }
 
+// Where a citation is: title, section (heading path), page, characters.
+function where(c) {
+  return [c.title, c.section, c.page ? `p. ${c.page}` : null, `${c.start}–${c.end}`].filter(Boolean).join(" · ");
+}
+
 function showAnswer(answer) {
   current = answer;
   $("answer").classList.remove("streaming");
@@ -50,7 +55,7 @@ function showAnswer(answer) {
   $("citations-heading").hidden = answer.citations.length === 0;
   $("citations").innerHTML = answer.citations.map((c) =>
     `<li data-id="${c.id}"><a class="cite" data-id="${c.id}" href="#source">[${c.id}]</a> ` +
-    `<q class="quote">${escapeHtml(c.quote)}</q> <small>${escapeHtml(c.title)} · ${c.start}–${c.end}</small></li>`).join("");
+    `<q class="quote">${escapeHtml(c.quote)}</q> <small>${escapeHtml(where(c))}</small></li>`).join("");
   const total = answer.timings_ms && answer.timings_ms.total;
   setStatus(total ? `answered in ${Math.round(total)} ms` : "");
 }
@@ -69,7 +74,7 @@ async function showSource(id) {
   if (!doc) return;
   const body = doc.text;
   $("source-title").textContent = doc.title;
-  $("source-meta").textContent = `[${c.id}] ${doc.source} · characters ${c.start}–${c.end}`;
+  $("source-meta").textContent = `[${c.id}] ${[doc.source, c.section, c.page ? `p. ${c.page}` : null].filter(Boolean).join(" · ")} · characters ${c.start}–${c.end}`;
   $("source").innerHTML = escapeHtml(body.slice(0, c.start)) +
     `<mark id="cited">${escapeHtml(body.slice(c.start, c.end))}</mark>` + escapeHtml(body.slice(c.end));
   $("source-panel").hidden = false;

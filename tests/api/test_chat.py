@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
+from rag.schema import Delta
 from openai import APIError, OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
@@ -86,8 +88,8 @@ def test_chat_needs_a_user_message(live_server: LiveServer) -> None:
 
 def test_a_failure_mid_stream_reaches_the_openai_client(live_server: LiveServer,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    def half(*args: object, **kwargs: object) -> Iterator[str]:
-        yield "Ein halber"
+    def half(*args: object, **kwargs: object) -> Iterator[Delta]:
+        yield Delta("Ein halber")
         raise RuntimeError("the model fell over")
 
     monkeypatch.setattr(live_server.quelle, "ask_stream", half)

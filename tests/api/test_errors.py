@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from rag.schema import Delta
+
 from rag.llm import LLMUnavailable
 from rag.store import StoreUnavailable
 from tests.api.conftest import PROBLEM, SEED_ID, LiveServer, assert_problem, parse_sse
@@ -223,8 +225,8 @@ def test_readiness_fails_when_a_dependency_is_down(live_server: LiveServer, monk
 
 def test_a_failure_after_the_stream_began_is_an_error_event(live_server: LiveServer,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    def half(*args: object, **kwargs: object) -> Iterator[str]:
-        yield "Ein halber"
+    def half(*args: object, **kwargs: object) -> Iterator[Delta]:
+        yield Delta("Ein halber")
         raise RuntimeError("the model fell over")
 
     monkeypatch.setattr(live_server.quelle, "ask_stream", half)

@@ -144,7 +144,7 @@ def test_http_mode_measures_the_server_and_builds_the_baseline_from_its_document
 def test_cli_eval_writes_a_report_and_prints_the_main_table(
     embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:
-    from rag.cli import main
+    from api.cli import main
 
     monkeypatch.chdir(ROOT)
     monkeypatch.setattr(runner, "SentenceTransformerEmbedder", lambda *args, **kwargs: embedder)  # loaded once

@@ -9,7 +9,7 @@ import pytest
 
 from rag.answer import parse_sentences
 from rag.llm import LLMProvider, Message
-from rag.schema import Answer
+from rag.schema import Answer, Delta, Final
 from tests.conftest import SEED
 
 
@@ -128,9 +128,10 @@ def test_questions_the_documents_cannot_answer_are_refused(seeded, question: str
 def test_stream_yields_only_verified_text_then_the_answer(seeded) -> None:  # type: ignore[no-untyped-def]
     seeded.answerer.llm = ScriptedLLM("Baidu hat 1.600 Ascend-910B-Chips bestellt [1]. Es waren 7 Chips [1].")
     items = list(seeded.ask_stream("Wie viele Ascend-910B-Chips hat Baidu bestellt?"))
-    *pieces, final = items
-    assert isinstance(final, Answer) and all(isinstance(p, str) for p in pieces)
-    assert "".join(pieces) == final.answer
+    *deltas, final = items
+    assert isinstance(final, Final) and all(isinstance(d, Delta) for d in deltas)
+    pieces = [d.text for d in deltas]
+    assert "".join(pieces) == final.answer.answer
     assert "7 Chips" not in "".join(pieces)
 
 

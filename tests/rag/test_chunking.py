@@ -1,6 +1,7 @@
 """Sentence splitting and chunking keep exact offsets and never cut a sentence."""
 
-from rag.chunking import chunk_text, split_sentences
+from rag.chunking import chunk_text, embedding_text, split_sentences
+from rag.structure import Outline, detect_outline
 
 
 def test_sentences_of_the_seed_are_located_exactly(seed_doc) -> None:  # type: ignore[no-untyped-def]
@@ -22,7 +23,7 @@ def test_abbreviations_do_not_end_sentences() -> None:
 
 def test_every_chunk_is_its_body_span_and_whole_sentences(seed_doc) -> None:  # type: ignore[no-untyped-def]
     body = seed_doc.text
-    chunks = chunk_text(seed_doc.doc_id, body, size=700, overlap=150)
+    chunks = chunk_text(seed_doc.doc_id, body, seed_doc.outline, size=700, overlap=150)
     assert len(chunks) >= 4
     starts = {a for a, _ in split_sentences(body)}
     ends = {b for _, b in split_sentences(body)}
@@ -40,6 +41,37 @@ def test_every_chunk_is_its_body_span_and_whole_sentences(seed_doc) -> None:  # 
 def test_a_sentence_longer_than_the_size_is_kept_whole() -> None:
     long = "Wort " * 300 + "Ende."
     text = f"Kurz. {long} Noch einer."
-    chunks = chunk_text("d", text, size=100, overlap=20)
+    chunks = chunk_text("d", text, Outline(()), size=100, overlap=20)
     assert any(c.text == long for c in chunks)
     assert all(text[c.start : c.end] == c.text for c in chunks)
+
+
+MANUAL = """Handbuch
+
+1. Installation
+
+    Das Programm wird mit make install in das Verzeichnis /usr/local
+    installiert. Danach steht es allen Benutzern zur Verfügung, sobald
+    kompiliert worden ist.
+
+1.1. Voraussetzungen
+
+    Sie brauchen einen C-Compiler.
+"""
+
+
+def test_a_wrapped_line_is_no_sentence_boundary() -> None:
+    outline = detect_outline(MANUAL)
+    texts = [MANUAL[a:b] for a, b in split_sentences(MANUAL, outline=outline)]
+    assert "kompiliert worden ist." not in texts
+    assert any(t.startswith("Danach steht es allen Benutzern") and t.endswith("kompiliert worden ist.") for t in texts)
+    assert "1.1. Voraussetzungen" in texts  # a heading is a unit of its own
+
+
+def test_chunks_stay_inside_their_section_and_know_its_path() -> None:
+    outline = detect_outline(MANUAL)
+    chunks = chunk_text("m", MANUAL, outline, size=900, overlap=200)
+    assert [c.section for c in chunks] == ["1. Installation", "1. Installation › 1.1. Voraussetzungen"]
+    assert all(MANUAL[c.start : c.end] == c.text for c in chunks)
+    # the chunk is embedded under its heading path (its own heading opens its text already)
+    assert embedding_text(chunks[1]).startswith("1. Installation\n1.1. Voraussetzungen")

@@ -120,7 +120,7 @@ def test_scores_are_lucene_bm25() -> None:
     """The sparse arithmetic against the formula written out for a corpus small enough to count by hand."""
     import math
 
-    from rag.analysis import analyze
+    from rag.text import analyze
     from rag.lexical import K1, B
 
     texts = {"a": "Huawei baut Chips. Huawei liefert Chips an Baidu.", "b": "Nvidia liefert H20 nach China.",

@@ -79,7 +79,7 @@ def test_sigkill_mid_ingest_leaves_whole_documents_and_a_rerun_completes(ingest_
                                     "chroma_port": int(ingest_env["QUELLE_CHROMA_PORT"]),
                                     "collection_prefix": ingest_env["QUELLE_STORE__COLLECTION_PREFIX"]})
     store = ChromaStore(settings.store, str(settings.data_dir))
-    command = [sys.executable, "-m", "rag.cli", "ingest", str(folder), "--quiet"]
+    command = [sys.executable, "-m", "api.cli", "ingest", str(folder), "--quiet"]
     proc = subprocess.Popen(command, env=ingest_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     # Freeze the ingest now and then; kill it at a moment when some documents are committed and the next

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.evidence import instructs_the_model
+from rag.text import instructs_the_model
 from rag.llm import LLMProvider, Message
 from rag.llm.prompt import build_messages
 from rag.schema import Answer

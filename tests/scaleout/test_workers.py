@@ -26,10 +26,10 @@ def two_workers(chroma_server, tmp_path: Path):  # type: ignore[no-untyped-def]
     env = {**os.environ, "QUELLE_CHROMA_HOST": host, "QUELLE_CHROMA_PORT": str(port),
            "QUELLE_STORE__COLLECTION_PREFIX": prefix, "QUELLE_LLM_PROVIDER": "none",
            "QUELLE_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
-    subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "--quiet", str(SEED)], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "api.cli", "ingest", "--quiet", str(SEED)], env=env, check=True,
                    capture_output=True)
     api_port = free_port()
-    args = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(api_port), "--workers", "2"]
+    args = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(api_port), "--workers", "2"]
     url = f"http://127.0.0.1:{api_port}"
     with running_server(args, f"{url}/readyz", tmp_path / "serve.log", timeout_s=180, env=env):
         yield url, env
@@ -37,7 +37,7 @@ def two_workers(chroma_server, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_refuses_several_workers_on_the_embedded_store(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUELLE_")} | {"QUELLE_DATA_DIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "rag.cli", "serve", "--workers", "2", "--port", str(free_port())],
+    result = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--workers", "2", "--port", str(free_port())],
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "Chroma server" in result.stderr and "QUELLE_CHROMA_HOST" in result.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rag.analysis import (
+from rag.text import (
     analyze,
     content_terms,
     detect_language,
@@ -20,7 +20,7 @@ from rag.analysis import (
     word_forms,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EVAL_ITEMS = yaml.safe_load((ROOT / "evals" / "sets" / "seed.yaml").read_text(encoding="utf-8"))
 
 

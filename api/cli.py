@@ -1,4 +1,4 @@
-"""The `quelle` command line: ingest, documents, search, ask, config, serve, eval."""
+"""The `quelle` command line: ingest, documents, search, ask, config, serve, eval (an entry point beside the API)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,144 @@
+"""A question, analysed once: language, content words and their translations, names, and what it asks for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rag.text import STOPWORDS, detect_language, extract_numbers, fold, iter_tokens, names
+from rag.text.lexicon import translate
+
+AnswerType = Literal["quantity", "money", "date", "person", "organisation", "place", "reason", "option", "command",
+                     "definition"]
+
+# What the question asks for, by its wording (German and English). Checked in order: the first match wins.
+_ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
+    ("money", r"\b(wie\s+teuer|was\s+kostet|was\s+kosten|kosten\s+\w+|preis\w*|how\s+much\s+(does|do|did|is|was|are)\b.*\b(cost|pay|charge)"
+              r"|\bprice\b|\bcosts?\b|how\s+expensive)"),
+    ("quantity", r"\b(wie\s+(viele?|hoch|gro(ss|ß)|lang|lange|alt|oft|schnell|weit|breit|schwer|stark)|wieviele?"
+                 r"|how\s+(many|much|large|big|high|long|old|often|fast|far|wide|heavy)|what\s+(share|percentage|number|size)"
+                 r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl))\b"),
+    ("date", r"\b(wann|seit\s+wann|bis\s+wann|in\s+welchem\s+jahr|an\s+welchem\s+tag|welche[mn]?\s+(tag|datum|jahr|monat)"
+             r"|what\s+(date|day|year|month|time)|which\s+(date|day|year|month)|when|since\s+when)\b"),
+    ("reason", r"\b(warum|weshalb|wieso|weswegen|aus\s+welchem\s+grund|why|for\s+what\s+reason|what\s+(is|was)\s+the\s+reason)\b"),
+    ("option", r"\b(welche[nrs]?\s+(option|schalter|parameter|flag|argument)\w*|which\s+(option|switch|flag|parameter|argument)s?"
+               r"|what\s+(option|switch|flag)s?)\b"),
+    ("command", r"\b(welche[nrs]?\s+(befehl|kommando|programm|werkzeug)\w*|which\s+(command|program|tool|utility)s?"
+                r"|what\s+(command|program|tool)s?)\b"),
+    ("person", r"\b(wer|von\s+wem|wem|wen|who|whom|which\s+person|welche\s+person)\b"),
+    ("organisation", r"\b(welche[smnr]?\s+(firma|unternehmen|konzern|organisation|hersteller|anbieter|kunde\w*)"
+                     r"|which\s+(company|firm|organi[sz]ation|manufacturer|vendor|customer))\b"),
+    ("place", r"\b(wo|woher|wohin|in\s+welche[mnr]?\s+(land|stadt|verzeichnis|datei|ordner)"
+              r"|where|which\s+(country|city|directory|file|folder)|in\s+which\s+(country|city|directory|file|folder))\b"),
+    ("definition", r"\b(was\s+(ist|sind|bedeutet|bedeuten|macht|tut|bewirkt)|was\s+versteht\s+man|what\s+(is|are|does)"
+                   r"|what\s+do(es)?\s+\S+\s+mean)\b"),
+))
+
+# Words that frame a question rather than name what it is about; they need not occur in the evidence.
+_FRAME_WORDS = frozenset(fold(w) for w in """
+    gibt geben gab machen macht tun tut heißt heisst nennt genannt bedeutet bedeuten steht stehen sagt sagen
+    erfahre erfährt finde finden kann könnte lässt lassen möglich genau eigentlich bitte beim sowie dabei etwa
+    use used using get gets got make makes made happen happens mean means called call say says said stated
+    tell find found possible exactly actually please way ways does did done document documents text article
+    artikel dokument dokumente laut according welche welcher welches which what
+    """.split())
+
+_CAUSAL = re.compile(r"\b(weil|da|denn|deshalb|daher|darum|deswegen|dadurch|damit|sodass|aufgrund|wegen|zwecks|grund|"
+                     r"um\s+\w+(\s+\w+){0,6}\s+zu|because|since|due\s+to|so\s+that|in\s+order\s+to|therefore|thus|"
+                     r"reason|as\s+a\s+result|owing\s+to)\b", re.IGNORECASE)
+_CURRENCY = re.compile(r"(\$|€|£|¥|\b(euro|eur|dollar|usd|yuan|rmb|cent|franken|pfund|pounds?)\b)", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(1[6-9]|20)\d\d\b|\b\d{1,2}\.\s?\d{1,2}\.(\d{2,4})?|\b(januar|februar|märz|april|mai|juni|juli|august|"
+    r"september|oktober|november|dezember|january|february|march|may|june|july|october|december|montag|dienstag|"
+    r"mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"gestern|heute|morgen|yesterday|today|tomorrow|jahrhundert|century)\b",
+    re.IGNORECASE,
+)
+_OPTION_TOKEN = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
+_COMMAND_TOKEN = re.compile(r"\b[\w.+-]+\(\d\w?\)|^\s*[$#]\s|`[^`]+`|\b[a-z][\w.-]*-[a-z][\w.-]*\b|\b(sudo|apt|apt-get|"
+                            r"dpkg|systemctl)\b")
+_PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the pipeline needs to know of a question, computed once and passed down."""
+
+    text: str
+    language: str
+    words: tuple[str, ...]  # content words, folded, names and model tokens included
+    names: frozenset[str]
+    numbers: tuple[float, ...]
+    asks: AnswerType | None
+    translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word -> words of the other language
+
+    @property
+    def other_language(self) -> str:
+        return "en" if self.language == "de" else "de"
+
+    def concept_words(self) -> list[str]:
+        """The words that say what the question is about (no framing words)."""
+        return [w for w in self.words if w not in _FRAME_WORDS]
+
+    def search_text(self) -> str:
+        """The question with its words' translations appended, for lexical search across languages."""
+        extra = [t for w in self.words for t in self.translations.get(w, ())]
+        return self.text if not extra else f"{self.text} {' '.join(dict.fromkeys(extra))}"
+
+
+def analyse(text: str) -> Question:
+    """Analyse a question once (language, words, names, numbers, answer type, translations)."""
+    language = detect_language(text)
+    words = question_words(text)
+    other = "en" if language == "de" else "de"
+    asked = names(text, language)
+    translations = {w: tuple(translate(w, language, other)) for w in words if w not in asked}
+    return Question(
+        text=text, language=language, words=tuple(words), names=frozenset(asked),
+        numbers=tuple(extract_numbers(text)), asks=asked_type(text),
+        translations={w: t for w, t in translations.items() if t},
+    )
+
+
+def question_words(text: str) -> list[str]:
+    """The content words of a text (folded), names and model tokens included."""
+    words = {fold(t.text) for t in iter_tokens(text, compounds=True)}
+    return sorted(w for w in words if len(w) > 1 and w not in STOPWORDS)
+
+
+def asked_type(text: str) -> AnswerType | None:
+    """What kind of answer the question wants, or None when its wording does not say."""
+    for kind, pattern in _ASKS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def states(kind: AnswerType | None, sentence: str, context: str, question: Question) -> bool:
+    """Whether `sentence` (with `context`: its section heading) states what a question of this kind asks for."""
+    if kind is None or kind == "definition":
+        return True
+    if kind == "quantity":
+        return bool(extract_numbers(sentence))
+    if kind == "money":
+        return bool(extract_numbers(sentence)) and bool(_CURRENCY.search(sentence))
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    if kind == "reason":
+        return bool(_CAUSAL.search(sentence))
+    if kind == "option":
+        return bool(_OPTION_TOKEN.search(sentence) or _OPTION_TOKEN.search(context))
+    if kind == "command":
+        return bool(_COMMAND_TOKEN.search(sentence) or _PATH.search(sentence))
+    if kind == "place" and _PATH.search(sentence):
+        return True
+    # person, organisation, place: a name the question did not bring along
+    return bool(names(sentence) - question.names - set(question.words))
+
+
+def mentions(words: Sequence[str], text: str) -> bool:
+    """Whether `text` mentions any of `words` as a whole word (folded)."""
+    folded = f" {fold(text)} "
+    return any(f" {w} " in folded for w in words)

@@ -1,0 +1,293 @@
+"""Document structure from the body text: headings (Markdown, underlined, numbered, plain, man-page options),
+the section (heading path) of any offset, and blocks, so that a wrapped line is not a sentence boundary."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+HeadingKind = Literal["heading", "option", "label"]
+PATH_SEPARATOR = " › "
+
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_UNDERLINE = re.compile(r"^[ \t]*([=\-~^\"'`*+#_.:])\1{2,}[ \t]*$")
+_NUMBERED = re.compile(r"^[ \t]{0,4}((?:Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+)?([0-9]+(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?[ \t]+\S")
+_CAPS = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9 \-/&]{2,40}$")
+# A man-page option line: "-a, --all", "--block-size=GRÖSSE", "-C VERZ, --directory=VERZ", optionally followed by
+# two or more spaces and the description on the same line.
+_OPTION_NAME = r"[-+]{1,2}[\w?#@][\w\-]*"
+_OPTION_ARG = r"(?:=\S+|\[=\S+\]|[ ][A-ZÄÖÜ<\[][\wÄÖÜäöüß<>\[\]=.\-|]*)"
+_OPTION = re.compile(
+    rf"^(?P<indent>[ \t]*)(?P<opt>{_OPTION_NAME}{_OPTION_ARG}?(?:,[ \t]*{_OPTION_NAME}{_OPTION_ARG}?)*)"
+    r"(?P<rest>[ \t]{2,}\S.*)?$"
+)
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·▪◦‣–]|\(?[0-9]{1,3}[.)]|\(?[a-z][.)])[ \t]+\S")
+_TABLE = re.compile(r"^[ \t]*[|+]|[ \t]\|[ \t]|^[ \t]*[-+=]{3,}[ \t]*$")
+_FINAL_PUNCTUATION = ".,;:!?"
+_STRUCTURAL_LEVELS = 6  # headings deeper than this (plain lines under numbered ones) do not deepen the next ones
+UNWRAPPED_LINE = 130  # a group of lines with one longer than this is not hard-wrapped: each line is a block
+SHORT_LINE = 0.6  # in wrapped text, a line shorter than this share of the wrap width ends its block
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading's text in the body (markup such as '#' or an underline left out), its depth and kind."""
+
+    start: int
+    end: int
+    level: int
+    kind: HeadingKind = "heading"
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The headings of one body, in order, and the section path at any offset."""
+
+    headings: tuple[Heading, ...]
+
+    def path_at(self, text: str, offset: int) -> str:
+        """The heading path ('A › B › C') of the section holding `offset`; '' before the first heading."""
+        return PATH_SEPARATOR.join(" ".join(text[h.start:h.end].split()) for h in self.stack_at(offset))
+
+    def stack_at(self, offset: int) -> list[Heading]:
+        """The headings whose sections hold `offset`, outermost first (labels never open a section)."""
+        stack: list[Heading] = []
+        for h in self.headings[: bisect.bisect_right(self._starts, offset)]:
+            if h.kind == "label":
+                continue
+            while stack and stack[-1].level >= h.level:
+                stack.pop()
+            stack.append(h)
+        return stack
+
+    def section_starts(self) -> list[int]:
+        """Offsets where a section begins (each heading but labels)."""
+        return [h.start for h in self.headings if h.kind != "label"]
+
+    def heading_at(self, start: int, end: int) -> Heading | None:
+        """The heading that overlaps [start, end), if any."""
+        i = bisect.bisect_right(self._starts, end) - 1
+        while i >= 0:
+            h = self.headings[i]
+            if h.end > start:
+                return h
+            if h.end <= start and i < len(self.headings) - 1:
+                break
+            i -= 1
+        return None
+
+    @property
+    def _starts(self) -> list[int]:
+        return [h.start for h in self.headings]
+
+    def to_json(self) -> list[list[int | str]]:
+        return [[h.start, h.end, h.level, h.kind] for h in self.headings]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Sequence[int | str]]) -> Outline:
+        return cls(tuple(Heading(int(s), int(e), int(lv), str(k)) for s, e, lv, k in data))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int  # without the newline
+    text: str
+
+    @property
+    def indent(self) -> int:
+        """The visual width of the leading blanks (tabs to the next multiple of 8, as man and terminals do)."""
+        return _indent_width(self.text)
+
+    @property
+    def lead(self) -> int:
+        """How many characters of leading blanks the line has."""
+        return len(self.text) - len(self.text.lstrip(_BLANKS))
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+_BLANKS = " \t\u00a0"
+
+
+def _indent_width(text: str) -> int:
+    width = 0
+    for ch in text:
+        if ch == "\t":
+            width = (width // 8 + 1) * 8
+        elif ch in " \u00a0":
+            width += 1
+        else:
+            break
+    return width
+
+
+def _lines(text: str) -> list[_Line]:
+    lines, pos = [], 0
+    for raw in text.split("\n"):
+        lines.append(_Line(pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    return lines
+
+
+def detect_outline(text: str) -> Outline:
+    """Headings found in a plain-text or Markdown body."""
+    lines = _lines(text)
+    found: list[Heading] = []
+    underline_levels: dict[str, int] = {}
+    last_level = 0
+    fence = False
+    for i, line in enumerate(lines):
+        stripped = line.text.strip()
+        if stripped.startswith("```") or stripped.startswith("~~~"):
+            fence = not fence
+            continue
+        if fence or not stripped:
+            continue
+        prev = lines[i - 1] if i > 0 else None
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        heading = _heading(line, prev, nxt, lines, i, underline_levels, last_level)
+        if heading is not None:
+            found.append(heading)
+            if heading.kind == "heading" and heading.level <= _STRUCTURAL_LEVELS:
+                last_level = heading.level
+    return Outline(tuple(found))
+
+
+def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Line], i: int,
+             underline_levels: dict[str, int], last_level: int) -> Heading | None:
+    text = line.text
+    stripped = text.strip(_BLANKS)
+    lead = line.start + line.lead
+    if (md := _MD_HEADING.match(text)) is not None:
+        return Heading(line.start + md.start(2), line.start + md.end(2), len(md.group(1)))
+    if _UNDERLINE.match(text):
+        return None
+    if nxt is not None and _UNDERLINE.match(nxt.text) and len(nxt.text.strip()) >= 0.7 * len(stripped) \
+            and not _LIST_ITEM.match(text) and len(stripped) <= 120:
+        char = nxt.text.strip()[0]
+        overlined = prev is not None and _UNDERLINE.match(prev.text) is not None
+        key = f"{char}{'o' if overlined else ''}"
+        level = underline_levels.setdefault(key, len(underline_levels) + 1)
+        return Heading(lead, lead + len(stripped), level)
+    after_blank = prev is None or prev.blank or _UNDERLINE.match(prev.text) is not None
+    option = _OPTION.match(text)
+    if option is not None and line.indent >= 1 and _option_line(option, nxt, line):
+        start = line.start + option.start("opt")
+        return Heading(start, line.start + option.end("opt"), max(last_level, 1) + 1, "option")
+    numbered_alone = _NUMBERED.match(text) is not None and (nxt is None or nxt.blank)
+    if not after_blank or len(stripped) > 90 or _TABLE.search(text) or (_LIST_ITEM.match(text) and not numbered_alone):
+        return None
+    if stripped[-1] in _FINAL_PUNCTUATION and not (stripped[-1] == ":" and len(stripped.split()) <= 3):
+        return None  # a sentence, not a heading (a short label like "Rückgabewert:" still is one)
+    if not (stripped[0].isalnum() or stripped[0] in "\"'„“"):
+        return None
+    follow = _next_content(lines, i)
+    if follow is None or follow.indent < line.indent:
+        return None
+    if nxt is not None and not nxt.blank and nxt.indent <= line.indent and not _CAPS.match(stripped):
+        return None  # the line runs on into more text at its own indentation: a paragraph, not a heading
+    if (numbered := _NUMBERED.match(text)) is not None:
+        number = numbered.group(2)
+        depth = number.count(".") + 1
+        return Heading(lead, lead + len(stripped), depth)
+    if _CAPS.match(stripped) and line.indent == 0:
+        return Heading(lead, lead + len(stripped), 1)
+    words = stripped.split()
+    if len(words) > 10 or not (stripped[0].isupper() or stripped[0].isdigit()):
+        return None
+    if line.indent > 0 and follow.indent == line.indent and nxt is not None and nxt.blank:
+        return None  # an indented one-line paragraph between blank lines (a command, a note), not a heading
+    return Heading(lead, lead + len(stripped), last_level + 1 + _STRUCTURAL_LEVELS if last_level else 1)
+
+
+def _option_line(match: re.Match[str], nxt: _Line | None, line: _Line) -> bool:
+    """An option line has its description on the same line (after a gap) or on deeper-indented lines below."""
+    if match.group("rest"):
+        return True
+    return nxt is not None and not nxt.blank and nxt.indent > line.indent
+
+
+def _next_content(lines: list[_Line], i: int) -> _Line | None:
+    for line in lines[i + 1 : i + 4]:
+        if not line.blank:
+            return line
+    return None
+
+
+def iter_blocks(text: str, outline: Outline, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """Spans of the blocks in text[start:end]: paragraphs, list items, headings and option descriptions. A line
+    break inside a hard-wrapped paragraph is no block boundary; a blank line, a list item, a heading, a change of
+    indentation and (in wrapped text) a short line are."""
+    end = len(text) if end is None else end
+    heads = {h.start: h for h in outline.headings if start <= h.start < end}
+    group: list[_Line] = []
+    pos = start
+    for raw in text[start:end].split("\n"):
+        line = _Line(pos, pos + len(raw), raw)
+        pos += len(raw) + 1
+        if line.blank:
+            yield from _group_blocks(group, heads)
+            group = []
+        else:
+            group.append(line)
+    yield from _group_blocks(group, heads)
+
+
+def _group_blocks(group: list[_Line], heads: dict[int, Heading]) -> Iterator[tuple[int, int]]:
+    """Blocks of a run of non-blank lines."""
+    if not group:
+        return
+    width = max(len(line.text.rstrip()) for line in group)
+    wrapped = len(group) > 1 and width <= UNWRAPPED_LINE
+    block: list[_Line] = []
+    for line in group:
+        head = _heading_on(line, heads)
+        if head is not None:
+            yield from _span(block)
+            block = []
+            yield head.start, head.end
+            rest = line.text[head.end - line.start :]
+            if rest.strip():  # an option line with its description after the gap: a hanging indent
+                at = head.end + len(rest) - len(rest.lstrip(_BLANKS))
+                column = len(line.text[: at - line.start].expandtabs(8))
+                block = [_Line(at - column, line.end, " " * column + line.text[at - line.start :])]
+            continue
+        if block and _starts_block(block[-1], line, wrapped, width):
+            yield from _span(block)
+            block = []
+        block.append(line)
+    yield from _span(block)
+
+
+def _heading_on(line: _Line, heads: dict[int, Heading]) -> Heading | None:
+    for pos in range(line.start, line.start + line.lead + 1):
+        if pos in heads:
+            return heads[pos]
+    return None
+
+
+def _starts_block(prev: _Line, line: _Line, wrapped: bool, width: int) -> bool:
+    if not wrapped or _LIST_ITEM.match(line.text) or _TABLE.search(line.text) or _TABLE.search(prev.text):
+        return True
+    if line.indent != prev.indent and not (_LIST_ITEM.match(prev.text) and line.indent > prev.indent):
+        # a change of indentation, except the hanging indent of a list item's continuation
+        return not _continues_item(prev, line)
+    short = len(prev.text.rstrip()) < SHORT_LINE * width
+    return short and not prev.text.rstrip().endswith(("-", ","))
+
+
+def _continues_item(prev: _Line, line: _Line) -> bool:
+    # Lines after a list item's first line keep the item's deeper indentation.
+    return line.indent > prev.indent and _LIST_ITEM.match(prev.text) is not None
+
+
+def _span(block: list[_Line]) -> Iterator[tuple[int, int]]:
+    if block:
+        first, last = block[0], block[-1]
+        yield first.start + first.lead, last.start + len(last.text.rstrip())

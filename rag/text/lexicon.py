@@ -1,0 +1,148 @@
+"""German–English word lexicon from Debian's Ding and FreeDict dictionaries: words and inflections, both ways."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import unicodedata
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+import Stemmer
+
+LANGUAGES = ("de", "en")
+RESOURCE = "lexicon_de_en.tsv.gz"  # built by scripts/build_lexicon.py; its format is described there
+_SNOWBALL = {"de": "german", "en": "english"}
+
+
+def fold(text: str) -> str:
+    """NFKC, casefold, combining accents stripped, ß→ss, spaces collapsed: "Löschen" → "loschen"."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("ß", "ss")
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(unicodedata.normalize("NFC", stripped).split())
+
+
+class _Stemmers(threading.local):
+    """PyStemmer objects are not thread-safe: one pair per thread."""
+
+    def __init__(self) -> None:
+        self.by_lang = {lang: Stemmer.Stemmer(name) for lang, name in _SNOWBALL.items()}
+
+
+_STEMMERS = _Stemmers()
+
+
+def _stem(word: str, lang: str) -> str:
+    return " ".join(_STEMMERS.by_lang[lang].stemWords(word.split()))
+
+
+class Lexicon:
+    """The word lexicon in memory: per language, folded word → translations (best first), inflected
+    form → headword, and Snowball stem → headwords. Immutable once built, so safe to share between threads."""
+
+    _default: Lexicon | None = None
+    _default_lock = threading.Lock()
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.header: list[str] = []
+        self._words: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGUAGES}
+        self._forms: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+        for line in lines:
+            if line.startswith("#"):
+                self.header.append(line[1:].strip())
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3:
+                continue
+            kind, key, value = parts
+            if kind in self._words:
+                self._words[kind][key] = tuple(value.split(";"))
+            elif kind.endswith("=") and kind[:-1] in self._forms:
+                self._forms[kind[:-1]][key] = value
+        self._stems: dict[str, dict[str, tuple[str, ...]]] = {}
+        for lang in LANGUAGES:
+            by_stem: dict[str, list[str]] = {}
+            for word in sorted(self._words[lang], key=lambda w: (len(w), w)):  # shortest headword first
+                by_stem.setdefault(_stem(word, lang), []).append(word)
+            self._stems[lang] = {s: tuple(words) for s, words in by_stem.items()}
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Lexicon:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return cls(f)
+
+    @classmethod
+    def default(cls) -> Lexicon:
+        """The packaged lexicon, loaded on first use (once, whichever thread asks first)."""
+        if cls._default is None:
+            with cls._default_lock:
+                if cls._default is None:
+                    data = resources.files(__package__ or "rag.text").joinpath(RESOURCE).read_bytes()
+                    cls._default = cls(gzip.decompress(data).decode("utf-8").splitlines())
+        return cls._default
+
+    def __len__(self) -> int:
+        """Number of entries: headwords of both directions (inflected forms not counted)."""
+        return sum(len(words) for words in self._words.values())
+
+    def __contains__(self, item: tuple[str, str]) -> bool:
+        word, lang = item
+        return fold(word) in self._words.get(lang, {})
+
+    def headwords(self, word: str, source: str) -> list[str]:
+        """The headwords a word is looked up under: itself, else the headword of its inflected form,
+        else the headwords sharing its Snowball stem ("dateien" → datei, "deleted" → delete)."""
+        _check(source)
+        key = fold(word)
+        words = self._words[source]
+        if not key:
+            return []
+        if key in words:
+            return [key]
+        lemma = self._forms[source].get(key)
+        if lemma is not None and lemma in words:
+            return [lemma]
+        return list(self._stems[source].get(_stem(key, source), ()))
+
+    def translate(self, word: str, source: str, target: str, limit: int = 3) -> list[str]:
+        """Up to `limit` folded translations of `word` from `source` to `target` ('de'/'en'), the
+        most common sense first; [] if the word is unknown."""
+        _check(source, target)
+        if source == target:
+            raise ValueError(f"source and target are both {source!r}")
+        out: list[str] = []
+        for headword in self.headwords(word, source):
+            for translation in self._words[source][headword]:
+                if translation not in out:
+                    out.append(translation)
+            if len(out) >= limit:
+                break
+        return out[: max(limit, 0)]
+
+
+def _check(*langs: str) -> None:
+    for lang in langs:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r} (expected one of {LANGUAGES})")
+
+
+def translate(word: str, source: str, target: str, limit: int = 3) -> list[str]:
+    """Up to `limit` folded translations of a word ('de' → 'en' or 'en' → 'de'), best first; [] if unknown.
+
+    >>> translate("Dateien", "de", "en")
+    ['file', 'computer file']
+    """
+    return Lexicon.default().translate(word, source, target, limit)
+
+
+def expand(words: Iterable[str], source: str, target: str, limit: int = 3) -> dict[str, list[str]]:
+    """Each distinct word (as given) → its translations (possibly []), in the order first seen."""
+    lexicon = Lexicon.default()
+    return {word: lexicon.translate(word, source, target, limit) for word in dict.fromkeys(words)}
+
+
+def lexicon_size() -> int:
+    """Number of headwords in the packaged lexicon, both directions together."""
+    return len(Lexicon.default())
