@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import re
 import unicodedata
@@ -248,9 +249,9 @@ class _BlockWriter:
         return "\n\n".join(self.blocks)
 
 
-def _html_title(html: str) -> str | None:
-    match = re.search(r"<title[^>]*>(.*?)</title>", html, re.IGNORECASE | re.DOTALL)
-    return re.sub(r"\s+", " ", match.group(1)).strip() or None if match else None
+def _html_title(page: str) -> str | None:
+    match = re.search(r"<title[^>]*>(.*?)</title>", page, re.IGNORECASE | re.DOTALL)
+    return re.sub(r"\s+", " ", html.unescape(match.group(1))).strip() or None if match else None
 
 
 def _read_pdf(data: bytes, filename: str) -> tuple[str, tuple[int, ...], dict[str, Any]]:

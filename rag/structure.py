@@ -144,8 +144,9 @@ def detect_outline(text: str) -> Outline:
     fence = False
     for i, line in enumerate(lines):
         stripped = line.text.strip()
-        if stripped.startswith("```") or stripped.startswith("~~~"):
-            fence = not fence
+        prev_text = lines[i - 1].text.strip() if i > 0 else ""
+        if stripped.startswith("```") or (stripped.startswith("~~~") and not (prev_text and _UNDERLINE.match(line.text))):
+            fence = not fence  # a code fence (a "~~~" line right under text is an underline instead)
             continue
         if fence or not stripped:
             continue
@@ -169,7 +170,7 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
     if _UNDERLINE.match(text):
         return None
     if nxt is not None and _UNDERLINE.match(nxt.text) and len(nxt.text.strip()) >= 0.7 * len(stripped) \
-            and not _LIST_ITEM.match(text) and len(stripped) <= 120:
+            and len(stripped) <= 120:
         char = nxt.text.strip()[0]
         overlined = prev is not None and _UNDERLINE.match(prev.text) is not None
         key = f"{char}{'o' if overlined else ''}"
