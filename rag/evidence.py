@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.chunking import split_sentences
 from rag.embeddings import Embedder
-from rag.question import Question, states
+from rag.question import FRAME_WORDS, Question, option_tokens, states
 from rag.schema import Evidence, Passage
 from rag.structure import PATH_SEPARATOR, Heading, Outline
 from rag.text import TermMatcher, extract_numbers, instructs_the_model
@@ -32,7 +32,11 @@ POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and lat
 ANSWERABILITY_DENSE = 0.5
 MIN_SENTENCE_CHARS = 12
 TITLE_LIKE_CHARS = 90  # a line this short without final punctuation reads as a title or caption
-TYPE_CHECKED = 3  # the best this many sentences are checked for the kind of answer the question asks for
+TYPE_CHECKED = 3
+MIN_COMPOUND_PART = 4
+LEAD_IN_FOLLOW = 240  # a sentence ending in ":" takes the block after it when that is this short
+SECTION_LEAD_HEADING = 0.5  # when the best sentence opens a section whose heading matches this well, the next
+# sentence of that section is quoted too (the first sentence under a heading often only announces the answer)  # letters of each part when a German compound is split to find its parts  # the best this many sentences are checked for the kind of answer the question asks for
 
 
 class SentenceVectors:
@@ -68,6 +72,7 @@ class EvidenceSelection:
     missing_names: list[str]  # names and model tokens of the question found nowhere in the passages
     missing_concepts: list[str]  # content words of the question found nowhere in the passages, in no language
     answers_kind: bool  # one of the best sentences states what the question asks for (or it asks for nothing)
+    missing_weight: float = 0.0  # their share of the question's concept weight (rag.question.concept_weights)
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
         innermost = passage.section.split(PATH_SEPARATOR)[-1] if passage.section else ""
         position = _position_at_start(passage, heads)
         option_first = False
-        for start, end in spans:
+        for n, (start, end) in enumerate(spans):
             head = next((h for h in heads if h.start == start), None)
             if head is not None:
                 innermost = passage.text[head.start:head.end]
@@ -107,6 +112,10 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
                 continue
             if option_first:  # an option's description is quoted with its option line: "-a, --all  Do not …"
                 start = next(h.start for h in reversed(heads) if h.start < start)
+                text = passage.text[start:end]
+            if text.endswith(":") and n + 1 < len(spans) and not any(h.start == spans[n + 1][0] for h in heads) \
+                    and spans[n + 1][1] - spans[n + 1][0] <= LEAD_IN_FOLLOW:
+                end = spans[n + 1][1]  # "… erhalten Sie mit:" is quoted with the command or list it introduces
                 text = passage.text[start:end]
             key = (passage.doc_id, passage.start + start)
             if key not in found:
@@ -143,17 +152,21 @@ def select_evidence(
     """The k best sentences of the passages for the question, numbered 1..k, best first."""
     items = candidates(passages)
     if not items:
-        return EvidenceSelection([], 0.0, [], [], False)
+        return EvidenceSelection([], 0.0, [], [], False, 1.0)
     dense = vectors.get([(c.passage.doc_id, c.start, c.text) for c in items]) @ question_vector
     headings = sorted({c.heading for c in items if c.heading})
     heading_dense = dict(zip(headings, _cosines(vectors, headings, question_vector), strict=True))
     lexical = lexical_scores(question, [c.text for c in items])
-    heading_lexical = dict(zip(headings, lexical_scores(question, headings), strict=True)) if headings else {}
+    # A heading is read with its document's title: "Was macht -h bei df?" names the page in the title.
+    contexts = sorted({(c.heading, c.passage.title) for c in items if c.heading})
+    heading_lexical = dict(zip(contexts, lexical_scores(question, [f"{t} {h}" for h, t in contexts]), strict=True))
     scored = []
     for c, cos, lex in zip(items, dense, lexical, strict=True):
         heading = 0.0
         if c.heading:
-            heading = 0.5 * max(0.0, heading_dense[c.heading]) + 0.5 * heading_lexical[c.heading]
+            heading = 0.5 * max(0.0, heading_dense[c.heading]) + 0.5 * heading_lexical[(c.heading, c.passage.title)]
+            if question.options and question.options & set(option_tokens(c.heading)):
+                heading = 1.0 + heading_lexical[(c.heading, c.passage.title)]  # the option the question names
             heading *= POSITION_FACTOR[min(c.position, len(POSITION_FACTOR) - 1)]
         score = (
             DENSE_WEIGHT * max(0.0, float(cos))
@@ -163,22 +176,40 @@ def select_evidence(
             + (TYPE_BONUS if question.asks not in (None, "definition") and states(question.asks, c.text, c.heading,
                                                                                question) else 0.0)
         )
-        scored.append((score, c))
+        scored.append((score, c, heading))
     scored.sort(key=lambda item: (-item[0], item[1].passage.doc_id, item[1].start))
+    scored = _with_section_lead([(sc, c) for sc, c, _ in scored], scored[0][2] if scored else 0.0)
     evidence = [
         Evidence(id=i, doc_id=c.passage.doc_id, title=c.passage.title, source=c.passage.source, start=c.start,
                  end=c.end, quote=c.text, score=round(sc, 4), section=c.passage.section or None, page=c.passage.page)
         for i, (sc, c) in enumerate(scored[:k], start=1)
     ]
     answers_kind = any(states(question.asks, c.text, c.heading, question) for _, c in scored[:TYPE_CHECKED])
-    retrieved = TermMatcher.of([f"{p.section}\n{p.text}" for p in passages])
-    missing = sorted(n for n in question.names if not retrieved.has_word(n))
+    retrieved = TermMatcher.of([f"{p.title}\n{p.section}\n{p.text}" for p in passages])
+    missing = sorted(n for n in question.names if not _found(n, question, retrieved) and n not in FRAME_WORDS)
     concepts = question.concept_words()
     absent = [w for w in concepts if not _found(w, question, retrieved)]
     words = concepts or list(question.words)
     coverage = sum(_found(w, question, retrieved) for w in words) / len(words) if words else 0.0
     support = ANSWERABILITY_DENSE * max(0.0, float(dense.max())) + (1 - ANSWERABILITY_DENSE) * coverage
-    return EvidenceSelection(evidence, round(support, 4), missing, absent, answers_kind)
+    total = sum(question.weights.get(w, 0.5) for w in concepts)
+    absent_weight = sum(question.weights.get(w, 0.5) for w in absent) / total if total else 0.0
+    return EvidenceSelection(evidence, round(support, 4), missing, absent, answers_kind, round(absent_weight, 4))
+
+
+def _with_section_lead(scored: list[tuple[float, Candidate]], heading: float) -> list[tuple[float, Candidate]]:
+    """Move the second sentence of the best sentence's section right behind it, scored just below it, when the best
+    sentence opens a section whose heading matches the question (see SECTION_LEAD_HEADING)."""
+    if not scored or scored[0][1].position != 0 or heading < SECTION_LEAD_HEADING:
+        return scored
+    best = scored[0][1]
+    follow = next((i for i, (_, c) in enumerate(scored) if c.passage.chunk_id == best.passage.chunk_id
+                   and c.heading == best.heading and c.position == 1), None)
+    if follow is None or follow == 1:
+        return scored
+    item = scored.pop(follow)
+    scored.insert(1, (max(item[0], scored[0][0] * 0.9), item[1]))
+    return scored
 
 
 def _cosines(vectors: SentenceVectors, texts: list[str], question_vector: np.ndarray) -> list[float]:
@@ -188,8 +219,14 @@ def _cosines(vectors: SentenceVectors, texts: list[str], question_vector: np.nda
 
 
 def _found(word: str, question: Question, matcher: TermMatcher) -> bool:
-    """The word, or one of its translations, occurs in the matched text."""
-    return matcher.has_word(word) or any(matcher.has_word(t) for t in question.translations.get(word, ()))
+    """The word, or one of its translations, occurs in the matched text; a German compound counts when both
+    of its parts do ("Logdatei": "Log" and "Datei")."""
+    if matcher.has_word(word) or any(matcher.has_word(t) for t in question.translations.get(word, ())):
+        return True
+    return question.language == "de" and len(word) >= 2 * MIN_COMPOUND_PART and any(
+        matcher.has_word(word[:i]) and matcher.has_word(word[i:].removeprefix("s"))
+        for i in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1)
+    )
 
 
 def lexical_scores(question: Question, texts: Sequence[str]) -> list[float]:

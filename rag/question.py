@@ -17,11 +17,12 @@ AnswerType = Literal["quantity", "money", "date", "person", "organisation", "pla
 _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
     ("money", r"\b(wie\s+teuer|was\s+kostet|was\s+kosten|kosten\s+\w+|preis\w*|how\s+much\s+(does|do|did|is|was|are)\b.*\b(cost|pay|charge)"
               r"|\bprice\b|\bcosts?\b|how\s+expensive)"),
-    ("quantity", r"\b(wie\s+(viele?|hoch|gro(ss|ß)|lang|lange|alt|oft|schnell|weit|breit|schwer|stark)|wieviele?"
-                 r"|how\s+(many|much|large|big|high|long|old|often|fast|far|wide|heavy)|what\s+(share|percentage|number|size)"
+    ("quantity", r"\b(wie\s+(viele?|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark)|wieviele?"
+                 r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy)|what\s+(share|percentage|number|size)"
                  r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl))\b"),
     ("date", r"\b(wann|seit\s+wann|bis\s+wann|in\s+welchem\s+jahr|an\s+welchem\s+tag|welche[mn]?\s+(tag|datum|jahr|monat)"
-             r"|what\s+(date|day|year|month|time)|which\s+(date|day|year|month)|when|since\s+when)\b"),
+             r"|what\s+(date|day|year|month)|which\s+(date|day|year|month)|since\s+when)\b"
+             r"|^\s*when\s+(did|was|were|is|are|will|does|do|has|had)\b"),
     ("reason", r"\b(warum|weshalb|wieso|weswegen|aus\s+welchem\s+grund|why|for\s+what\s+reason|what\s+(is|was)\s+the\s+reason)\b"),
     ("option", r"\b(welche[nrs]?\s+(option|schalter|parameter|flag|argument)\w*|which\s+(option|switch|flag|parameter|argument)s?"
                r"|what\s+(option|switch|flag)s?)\b"),
@@ -37,12 +38,13 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple((kind, re.compile(
 ))
 
 # Words that frame a question rather than name what it is about; they need not occur in the evidence.
-_FRAME_WORDS = frozenset(fold(w) for w in """
+FRAME_WORDS = frozenset(fold(w) for w in """
     gibt geben gab machen macht tun tut heißt heisst nennt genannt bedeutet bedeuten steht stehen sagt sagen
     erfahre erfährt finde finden kann könnte lässt lassen möglich genau eigentlich bitte beim sowie dabei etwa
     use used using get gets got make makes made happen happens mean means called call say says said stated
     tell find found possible exactly actually please way ways does did done document documents text article
-    artikel dokument dokumente laut according welche welcher welches which what
+    artikel dokument dokumente laut according welche welcher welches which what wozu wofür wofur womit woran
+    worauf wodurch wohin woher wieso weshalb
     """.split())
 
 _CAUSAL = re.compile(r"\b(weil|da|denn|deshalb|daher|darum|deswegen|dadurch|damit|sodass|aufgrund|wegen|zwecks|grund|"
@@ -53,12 +55,17 @@ _DATE = re.compile(
     r"\b(1[6-9]|20)\d\d\b|\b\d{1,2}\.\s?\d{1,2}\.(\d{2,4})?|\b(januar|februar|märz|april|mai|juni|juli|august|"
     r"september|oktober|november|dezember|january|february|march|may|june|july|october|december|montag|dienstag|"
     r"mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"gestern|heute|morgen|yesterday|today|tomorrow|jahrhundert|century)\b",
+    r"gestern|heute|morgen|yesterday|today|tomorrow|jahrhundert|century|täglich|wöchentlich|monatlich|jährlich|daily|"
+    r"weekly|monthly|yearly|tage?n?|wochen?|monate?n?|jahren?|stunden?|minuten?|days?|weeks?|months?|years?|hours?|"
+    r"minutes?)\b",
     re.IGNORECASE,
 )
 _OPTION_TOKEN = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
 _COMMAND_TOKEN = re.compile(r"\b[\w.+-]+\(\d\w?\)|^\s*[$#]\s|`[^`]+`|\b[a-z][\w.-]*-[a-z][\w.-]*\b|\b(sudo|apt|apt-get|"
                             r"dpkg|systemctl)\b")
+_ROLE = re.compile(r"\b(\w*(team|sprecher|betreuer|entwickler|maintainer|developer|administrator|admins?|sponsor|"
+                   r"autor|author|leiter|leader|chef|gründer|founder|mitglied|member|manager|beauftragte)\w*)\b",
+                   re.IGNORECASE)
 _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
 
 
@@ -73,6 +80,8 @@ class Question:
     numbers: tuple[float, ...]
     asks: AnswerType | None
     translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word -> words of the other language
+    options: frozenset[str] = frozenset()  # command-line options the question names ("-h", "--inodes")
+    weights: dict[str, float] = field(default_factory=dict)  # how much each content word says what is asked
 
     @property
     def other_language(self) -> str:
@@ -80,7 +89,7 @@ class Question:
 
     def concept_words(self) -> list[str]:
         """The words that say what the question is about (no framing words)."""
-        return [w for w in self.words if w not in _FRAME_WORDS]
+        return [w for w in self.words if w not in FRAME_WORDS]
 
     def search_text(self) -> str:
         """The question with its words' translations appended, for lexical search across languages."""
@@ -94,12 +103,41 @@ def analyse(text: str) -> Question:
     words = question_words(text)
     other = "en" if language == "de" else "de"
     asked = names(text, language)
-    translations = {w: tuple(translate(w, language, other)) for w in words if w not in asked}
+    translations = {w: tuple(translate(w, language, other)) for w in words}
     return Question(
         text=text, language=language, words=tuple(words), names=frozenset(asked),
         numbers=tuple(extract_numbers(text)), asks=asked_type(text),
         translations={w: t for w, t in translations.items() if t},
+        options=frozenset(option_tokens(text)),
+        weights=concept_weights(text, language),
     )
+
+
+# German capitalises nouns: a noun names what the question is about; verbs and adjectives often only frame it.
+NOUN_WEIGHT = 1.0
+OTHER_WEIGHT_DE = 0.35
+WORD_WEIGHT_EN = 0.6
+
+
+def concept_weights(text: str, language: str) -> dict[str, float]:
+    """A weight per content word: in German, nouns (capitalised inside the sentence) weigh most."""
+    weights: dict[str, float] = {}
+    for token in iter_tokens(text, compounds=True):
+        word = fold(token.text)
+        if len(word) < 2 or word in STOPWORDS:
+            continue
+        if language == "de":
+            noun = token.text[:1].isupper() and not token.sentence_start
+            weight = NOUN_WEIGHT if noun or any(c.isdigit() for c in word) else OTHER_WEIGHT_DE
+        else:
+            weight = NOUN_WEIGHT if any(c.isdigit() for c in word) or token.text.isupper() else WORD_WEIGHT_EN
+        weights[word] = max(weights.get(word, 0.0), weight)
+    return weights
+
+
+def option_tokens(text: str) -> list[str]:
+    """The command-line options a text names: "-h", "--human-readable", "--block-size" (without "=VALUE")."""
+    return [m.group(0).split("=")[0] for m in _OPTION_TOKEN.finditer(text)]
 
 
 def question_words(text: str) -> list[str]:
@@ -133,6 +171,8 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind == "command":
         return bool(_COMMAND_TOKEN.search(sentence) or _PATH.search(sentence))
     if kind == "place" and _PATH.search(sentence):
+        return True
+    if kind == "person" and (_ROLE.search(sentence) or "@" in sentence):
         return True
     # person, organisation, place: a name the question did not bring along
     return bool(names(sentence) - question.names - set(question.words))

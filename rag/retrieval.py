@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +13,13 @@ from rag.embeddings import Embedder
 from rag.lexical import BM25Index, TermCache
 from rag.schema import Passage
 from rag.store import ChromaStore, DocRecord, StoredChunk
-from rag.structure import Outline
+from rag.structure import PATH_SEPARATOR, Outline
+
+_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
+
+
+def _options_in(text: str) -> list[str]:
+    return [m.group(0) for m in _OPTION.finditer(text)]
 
 RetrieverMode = str  # "hybrid" | "dense" | "bm25"
 MODES = ("hybrid", "dense", "bm25")
@@ -56,9 +63,10 @@ def load_view(store: ChromaStore, previous: IndexView | None = None, terms: Term
         chunks = {cid: c for cid, c in previous.chunks.items() if _committed(registry, c)}
         chunks.update((c.chunk_id, c) for c in store.chunks_of_documents(changed) if _committed(registry, c))
     ordered = sorted(chunks.values(), key=lambda c: (c.doc_id, c.start))
-    # The heading path counts as text of every chunk of its section: a question worded like a heading finds it.
-    bm25 = BM25Index.build([(c.chunk_id, f"{c.section}\n{c.text}", registry[c.doc_id].language) for c in ordered],
-                           terms)
+    # The title and heading path count as text of every chunk of their section: a question worded like a heading
+    # finds it, and one that names the document ("… bei df") finds its chunks.
+    bm25 = BM25Index.build([(c.chunk_id, f"{registry[c.doc_id].title}\n{c.section}\n{c.text}",
+                             registry[c.doc_id].language) for c in ordered], terms)
     if terms is not None:
         terms.retain(chunks)
     return IndexView(revision, registry, {c.chunk_id: c for c in ordered}, bm25)
@@ -117,6 +125,23 @@ class HybridRetriever:
             )
         scored = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, self.rrf_k)
         return [self._passage(view, cid, score) for cid, score in scored[:k] if cid in view.chunks]
+
+    def with_options(self, options: Sequence[str], passages: list[Passage], limit: int = 5,
+                     doc_ids: Sequence[str] | None = None) -> list[Passage]:
+        """The passages, plus (after them) chunks of sections headed by one of these command-line options, best
+        first by the rank their documents already have: a question about "-h" reads the description of -h."""
+        if not options:
+            return passages
+        view = self.view()
+        wanted = set(options)
+        have = {p.chunk_id for p in passages}
+        doc_rank = {p.doc_id: i for i, p in reversed(list(enumerate(passages)))}
+        allowed = set(doc_ids) if doc_ids else None
+        found = [cid for cid, c in view.chunks.items() if cid not in have and c.section
+                 and (allowed is None or c.doc_id in allowed)
+                 and wanted & set(_options_in(c.section.rsplit(PATH_SEPARATOR, 1)[-1]))]
+        found.sort(key=lambda cid: (doc_rank.get(view.chunks[cid].doc_id, len(passages)), cid))
+        return passages + [self._passage(view, cid, 0.0) for cid in found[:limit]]
 
     def _dense(self, view: IndexView, query: str | np.ndarray, n: int,
                doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:

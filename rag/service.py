@@ -99,6 +99,7 @@ class Quelle:
         vector = self.embedder.embed_query(question)  # once, for dense retrieval and evidence scoring
         passages = self.retriever.search(analysed.search_text(), top_k or self.settings.retrieval.top_k, doc_ids,
                                          self.settings.retrieval.mode, vector)
+        passages = self.retriever.with_options(sorted(analysed.options), passages, doc_ids=doc_ids)
         selection = self.evidence(analysed, passages, vector)
         timings["retrieve"] = _ms(started)
         for event in self.answerer.stream(analysed, selection, timings):

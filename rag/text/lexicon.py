@@ -40,36 +40,52 @@ def _stem(word: str, lang: str) -> str:
 
 class Lexicon:
     """The word lexicon in memory: per language, folded word → translations (best first), inflected
-    form → headword, and Snowball stem → headwords. Immutable once built, so safe to share between threads."""
+    form → headword, and Snowball stem → headwords (built on first need, under a lock). Read-only
+    after loading, so one instance serves every thread."""
 
     _default: Lexicon | None = None
     _default_lock = threading.Lock()
 
     def __init__(self, lines: Iterable[str]) -> None:
         self.header: list[str] = []
-        self._words: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGUAGES}
+        # translations kept as the file's ';'-joined strings: split on lookup, so loading stays fast
+        self._words: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
         self._forms: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+        tables = {**self._words, **{f"{lang}=": self._forms[lang] for lang in LANGUAGES}}
         for line in lines:
             if line.startswith("#"):
                 self.header.append(line[1:].strip())
                 continue
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) != 3:
-                continue
-            kind, key, value = parts
-            if kind in self._words:
-                self._words[kind][key] = tuple(value.split(";"))
-            elif kind.endswith("=") and kind[:-1] in self._forms:
-                self._forms[kind[:-1]][key] = value
-        self._stems: dict[str, dict[str, tuple[str, ...]]] = {}
-        for lang in LANGUAGES:
-            by_stem: dict[str, list[str]] = {}
-            for word in sorted(self._words[lang], key=lambda w: (len(w), w)):  # shortest headword first
-                by_stem.setdefault(_stem(word, lang), []).append(word)
-            self._stems[lang] = {s: tuple(words) for s, words in by_stem.items()}
+            kind, _, rest = line.partition("\t")
+            key, _, value = rest.partition("\t")
+            table = tables.get(kind)
+            if table is not None and key and value:
+                table[key] = value.rstrip("\n")
+        self._stems: dict[str, dict[str, tuple[str, ...]]] = {}  # built on first use, see _stem_index
+        self._stems_lock = threading.Lock()
+
+    def _stem_index(self, lang: str) -> dict[str, tuple[str, ...]]:
+        """Snowball stem → headwords of one language, built on the first lookup that needs it."""
+        index = self._stems.get(lang)
+        if index is None:
+            with self._stems_lock:
+                index = self._stems.get(lang)
+                if index is None:
+                    single = sorted(w for w in self._words[lang] if " " not in w)
+                    pairs = sorted(w for w in self._words[lang] if " " in w)
+                    stemmer = Stemmer.Stemmer(_SNOWBALL[lang])  # its own: no cache (slower for one big batch)
+                    stemmer.maxCacheSize = 0
+                    stems = stemmer.stemWords(single)  # one C call for most headwords
+                    by_stem: dict[str, list[str]] = {}
+                    for word, stem in zip(single + pairs, stems + [_stem(w, lang) for w in pairs], strict=True):
+                        by_stem.setdefault(stem, []).append(word)
+                    index = {s: tuple(words) for s, words in by_stem.items()}
+                    self._stems[lang] = index
+        return index
 
     @classmethod
     def from_file(cls, path: str | Path) -> Lexicon:
+        """A lexicon from a .tsv.gz file in the format scripts/build_lexicon.py writes."""
         with gzip.open(path, "rt", encoding="utf-8") as f:
             return cls(f)
 
@@ -80,7 +96,7 @@ class Lexicon:
             with cls._default_lock:
                 if cls._default is None:
                     data = resources.files(__package__ or "rag.text").joinpath(RESOURCE).read_bytes()
-                    cls._default = cls(gzip.decompress(data).decode("utf-8").splitlines())
+                    cls._default = cls(gzip.decompress(data).decode("utf-8").split("\n"))
         return cls._default
 
     def __len__(self) -> int:
@@ -92,19 +108,22 @@ class Lexicon:
         return fold(word) in self._words.get(lang, {})
 
     def headwords(self, word: str, source: str) -> list[str]:
-        """The headwords a word is looked up under: itself, else the headword of its inflected form,
-        else the headwords sharing its Snowball stem ("dateien" → datei, "deleted" → delete)."""
+        """The headwords a word is looked up under: the headword of an inflected form it is (then itself,
+        if it is a headword too), else itself, else the closest headword sharing its Snowball stem
+        ("dateien" → datei, "deleted" → delete)."""
         _check(source)
         key = fold(word)
         words = self._words[source]
         if not key:
             return []
-        if key in words:
-            return [key]
         lemma = self._forms[source].get(key)
         if lemma is not None and lemma in words:
-            return [lemma]
-        return list(self._stems[source].get(_stem(key, source), ()))
+            return [lemma, key] if key in words else [lemma]  # "gelöscht": löschen first, then its own
+        if key in words:
+            return [key]
+        # the headwords of its stem, closest spelling first: "benutzern" → benutzer (not benutzen)
+        similar = self._stem_index(source).get(_stem(key, source), ())
+        return sorted(similar, key=lambda w: (-_common_prefix(w, key), len(w), w))[:1]
 
     def translate(self, word: str, source: str, target: str, limit: int = 3) -> list[str]:
         """Up to `limit` folded translations of `word` from `source` to `target` ('de'/'en'), the
@@ -114,12 +133,21 @@ class Lexicon:
             raise ValueError(f"source and target are both {source!r}")
         out: list[str] = []
         for headword in self.headwords(word, source):
-            for translation in self._words[source][headword]:
+            for translation in self._words[source][headword].split(";"):
                 if translation not in out:
                     out.append(translation)
             if len(out) >= limit:
                 break
         return out[: max(limit, 0)]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _check(*langs: str) -> None:
@@ -132,7 +160,7 @@ def translate(word: str, source: str, target: str, limit: int = 3) -> list[str]:
     """Up to `limit` folded translations of a word ('de' → 'en' or 'en' → 'de'), best first; [] if unknown.
 
     >>> translate("Dateien", "de", "en")
-    ['file', 'computer file']
+    ['file']
     """
     return Lexicon.default().translate(word, source, target, limit)
 

@@ -1,0 +1,105 @@
+"""Evidence selection: which sentences of the retrieved passages are evidence, and how they rank."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from rag.embeddings import Embedder
+from rag.evidence import SentenceVectors, candidates, select_evidence
+from rag.question import analyse
+from rag.schema import Passage
+from rag.structure import Outline, detect_outline
+from rag.text import fold, iter_tokens
+
+DIM = 64
+
+
+class BagOfWordsEmbedder(Embedder):
+    """A fake embedder: hashed folded words, so texts sharing words are close (no model needed)."""
+
+    name = "bag-of-words"
+    dimension = DIM
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), DIM), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in iter_tokens(text):
+                vectors[row, int(hashlib.md5(fold(token.text).encode()).hexdigest(), 16) % DIM] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+EMBEDDER = BagOfWordsEmbedder()
+
+MANUAL = """Paketverwaltung
+
+Pakete installieren
+
+    Ein Paket wird mit apt install installiert. Danach steht es allen
+    Benutzern zur Verfügung.
+
+Wie entferne ich ein Paket?
+
+    Mit apt remove wird ein Paket entfernt, seine Konfiguration bleibt.
+
+OPTIONEN
+       -y, --yes
+              Alle Rückfragen automatisch mit Ja beantworten
+"""
+
+
+def passage_of(text: str, outline: Outline, doc_id: str = "manual") -> Passage:
+    return Passage(doc_id=doc_id, chunk_id=f"{doc_id}::v::0", title="Paketverwaltung", source="", start=0,
+                   end=len(text), text=text, score=1.0, section="", outline=outline)
+
+
+def select(question: str, text: str = MANUAL, k: int = 3):  # type: ignore[no-untyped-def]
+    analysed = analyse(question)
+    passage = passage_of(text, detect_outline(text))
+    return select_evidence(analysed, [passage], SentenceVectors(EMBEDDER), EMBEDDER.embed_query(question), k)
+
+
+def test_headings_titles_and_questions_are_never_evidence() -> None:
+    outline = detect_outline(MANUAL)
+    texts = [c.text for c in candidates([passage_of(MANUAL, outline)])]
+    assert "Pakete installieren" not in texts and "Paketverwaltung" not in texts
+    assert not any(t.endswith("?") for t in texts)
+    assert any(t.startswith("Ein Paket wird mit apt install installiert.") for t in texts)
+
+
+def test_a_heading_that_matches_lifts_its_own_first_sentence() -> None:
+    selection = select("Wie kann ich Pakete installieren?")
+    assert selection.evidence[0].quote.startswith("Ein Paket wird mit apt install installiert.")
+
+
+def test_an_option_is_quoted_with_its_description() -> None:
+    selection = select("Welche Option beantwortet alle Rückfragen mit Ja?")
+    top = selection.evidence[0].quote
+    assert top.startswith("-y, --yes") and top.endswith("mit Ja beantworten")
+    assert selection.answers_kind  # an option was asked for, and the evidence names one
+
+
+def test_a_wrapped_sentence_is_one_piece_of_evidence() -> None:
+    quotes = [e.quote for e in select("Wem steht ein installiertes Paket zur Verfügung?", k=5).evidence]
+    assert any(q.startswith("Danach steht es allen") and q.endswith("zur Verfügung.") for q in quotes)
+    assert "Benutzern zur Verfügung." not in quotes
+
+
+def test_words_found_nowhere_are_missing_concepts() -> None:
+    selection = select("Wie hoch ist der Stromverbrauch von apt?")
+    assert "stromverbrauch" in selection.missing_concepts
+    assert not selection.answers_kind  # a quantity was asked for, and no sentence states a number
+
+
+def test_an_english_question_finds_german_words_through_the_lexicon() -> None:
+    selection = select("How do I remove a package?")
+    assert selection.missing_concepts == []
+    assert selection.evidence[0].quote.startswith("Mit apt remove wird ein Paket entfernt")
+
+
+def test_no_passages_no_evidence() -> None:
+    analysed = analyse("Was?")
+    empty = select_evidence(analysed, [], SentenceVectors(EMBEDDER), EMBEDDER.embed_query("Was?"), 3)
+    assert empty.evidence == [] and empty.support == 0.0
