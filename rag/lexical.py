@@ -249,7 +249,7 @@ class BM25Index:
         self._live = live
         self._df = df
         self._n_live = n_live
-        avg = total_len / n_live if n_live else 1.0
+        avg = total_len / n_live if total_len else 1.0
         self._norm = K1 * ((1 - B) + B * lengths[:n_slots] / avg) if n_live else np.zeros(n_slots)
         # Weights of the terms queried so far. They depend on this snapshot's N and average length, so they
         # live and die with it; a term's first query computes them, later queries only add them up, as the
