@@ -81,28 +81,35 @@ class BM25Postings:
 
     def update(self, removed: Iterable[str] = (), added: Iterable[tuple[str, str]] = ()) -> None:
         """Remove chunk ids, then add (chunk_id, text) chunks; unknown removals and known additions are no-ops."""
-        for chunk_id in removed:
-            slot = self._slot.get(chunk_id)
-            if slot is not None and self._live[slot]:
-                self._set_live(slot, False)
+        slot = self._slot
+        self._set_live(list(dict.fromkeys(s for cid in removed if (s := slot.get(cid)) is not None and self._live[s])),
+                       False)
         fresh: list[tuple[str, str]] = []
+        revived: list[int] = []
         for chunk_id, text in added:
-            slot = self._slot.get(chunk_id)
-            if slot is None:
+            found = slot.get(chunk_id)
+            if found is None:
                 fresh.append((chunk_id, text))
-            elif not self._live[slot]:
-                self._set_live(slot, True)
+            elif not self._live[found]:
+                revived.append(found)
+        self._set_live(list(dict.fromkeys(revived)), True)
         if fresh:
             self._append(fresh)
 
-    def _set_live(self, slot: int, alive: bool) -> None:
-        terms = self._terms[slot]
+    def _set_live(self, slots: Sequence[int], alive: bool) -> None:
+        if not slots:
+            return
         self._cover_vocab()
-        self._live[slot] = alive
+        arrays = [self._terms[s] for s in slots]
+        # Each (slot, term) once: document frequencies count chunks, not occurrences.
+        keys = np.concatenate(arrays).astype(np.int64) * len(slots) + np.repeat(
+            np.arange(len(slots), dtype=np.int64), [len(a) for a in arrays])
+        counts = np.bincount(np.unique(keys) // len(slots), minlength=len(self._df)).astype(np.int32)
+        self._df += counts if alive else -counts
+        self._live[list(slots)] = alive
         sign = 1 if alive else -1
-        self._df[np.unique(terms)] += sign
-        self._n_live += sign
-        self._total_len += sign * len(terms)
+        self._n_live += sign * len(slots)
+        self._total_len += sign * sum(len(a) for a in arrays)
 
     def _append(self, items: list[tuple[str, str]]) -> None:
         vocab = self.vocab

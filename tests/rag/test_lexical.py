@@ -166,9 +166,9 @@ def test_postings_analyse_each_chunk_once_and_snapshots_never_change(monkeypatch
     assert sorted(cid for cid, _ in third.search("Chips", 5)) == ["a", "c"]
 
 
-CORPUS = {f"c{i:03d}": " ".join(random.Random(i).sample(
-    "Huawei Nvidia Baidu Bytedance Chips GPU Ascend 910B H20 Export China Taiwan Fabrik Halbleiter Auftrag "
-    "Milliarden Dollar bestellt liefert Sanktionen Rechenzentrum Modell Training".split(), 8)) for i in range(120)}
+WORDS = ("Huawei Nvidia Baidu Bytedance Chips GPU Ascend 910B H20 Export China Taiwan Fabrik Halbleiter Auftrag "
+         "Milliarden Dollar bestellt liefert Sanktionen Rechenzentrum Modell Training")
+CORPUS = {f"c{i:03d}": " ".join(random.Random(i).sample(WORDS.split(), 8)) for i in range(120)}
 QUERIES = ("Huawei Chips", "Wie viele H20 hat Nvidia geliefert?", "Bytedance Milliarden Dollar", "Ascend 910B",
            "Sanktionen China Export")
 
@@ -198,8 +198,8 @@ def test_delete_and_add_in_place_equals_a_fresh_index(compact: bool) -> None:
         assert len(snapshot) == len(fresh) == len(ids)
         for query in QUERIES:
             assert snapshot.search(query, 10) == fresh.search(query, 10)
-            keep = set(ids[::2])
-            assert snapshot.search(query, 5, allowed=keep.__contains__) == fresh.search(query, 5, allowed=keep.__contains__)
+            allowed = set(ids[::2]).__contains__
+            assert snapshot.search(query, 5, allowed=allowed) == fresh.search(query, 5, allowed=allowed)
 
 
 def test_a_removed_chunk_never_scores() -> None:
