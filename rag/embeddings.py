@@ -136,7 +136,8 @@ def _load(model: str, path: str, device: str, backend: str, cache_dir: Path) -> 
             return SentenceTransformer(path, device=device)
         export = OnnxInt8Export(Path(path), cache_dir)
         folder = export.ensure()
-        return SentenceTransformer(str(folder), device="cpu", backend="onnx", model_kwargs={"file_name": export.file_name})
+        return SentenceTransformer(str(folder), device="cpu", backend="onnx",
+                                   model_kwargs={"file_name": export.file_name})
     except (OSError, ValueError) as exc:
         raise EmbeddingError(f"cannot load embedding model {model!r} ({backend}): {exc}") from None
 
