@@ -73,7 +73,7 @@ class BM25Postings:
         return self._n_live
 
     def __contains__(self, chunk_id: object) -> bool:
-        slot = self._slot.get(chunk_id)  # type: ignore[arg-type]
+        slot = self._slot.get(chunk_id) if isinstance(chunk_id, str) else None
         return slot is not None and bool(self._live[slot])
 
     def ids(self) -> list[str]:
