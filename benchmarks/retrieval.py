@@ -15,13 +15,15 @@ from rag.chunking import split_sentences
 from rag.documents import make_document
 from rag.embeddings import Embedder
 from rag.ingest import GROUP_CHUNKS
-from rag.lexical import BM25Index
+from rag.lexical import BM25Postings
 from rag.retrieval import MODES
 from rag.schema import Chunk
 from rag.service import Quelle
 from rag.store import ChromaStore, NewVersion
 
 P95_TARGET_MS = 30.0
+QUERY_ENCODE_P50_TARGET_MS = 5.0
+ONE_DOCUMENT_TARGET_S = 0.2  # first query after one new document, at 100k chunks
 TARGET_SIZE = 10_000
 CHUNKS_PER_DOC = 50
 CHUNK_CHARS = 700  # about the mean chunk of the real corpus; the chunker's target is 900 with overlap
@@ -94,8 +96,9 @@ class SyntheticCollection:
         return doc, chunks, np.asarray(vectors, dtype=np.float32)
 
 
-def bench_retrieval(quelle: Quelle, texts: Sequence[str], vectors: np.ndarray, queries: Sequence[str],
-                    sizes: Sequence[int], n_queries: int, fill_budget_s: float, k: int = 5) -> dict[str, Any]:
+def bench_retrieval(quelle: Quelle, reference: Embedder, texts: Sequence[str], vectors: np.ndarray,
+                    queries: Sequence[str], sizes: Sequence[int], n_queries: int, fill_budget_s: float,
+                    k: int = 5) -> dict[str, Any]:
     """Section 2: grow one store through `sizes`; at each, time the first query's view refresh (it reads the
     chunks added since the last view), then n_queries steady-state searches per mode (modes interleaved per
     query, so load changes hit all alike), then the view refresh after one more document.
@@ -120,7 +123,7 @@ def bench_retrieval(quelle: Quelle, texts: Sequence[str], vectors: np.ndarray, q
         rate = fill["chunks_added"] / fill["store_write_s"] if fill["store_write_s"] > 0 else 0.0
         timer = PhaseTimer()
         targets = [(quelle.store, "registry", "registry read"), (quelle.store, "revision", "revision check"),
-                   (BM25Index, "build", "bm25 build")]
+                   (BM25Postings, "update", "bm25 build"), (BM25Postings, "snapshot", "bm25 build")]
         started = time.perf_counter()
         with timer.wrapped(targets):
             view = quelle.retriever.view()
@@ -131,13 +134,15 @@ def bench_retrieval(quelle: Quelle, texts: Sequence[str], vectors: np.ndarray, q
         rows.append({
             "chunks": size, "requested": wanted, "documents": collection.documents, "fill": fill,
             "view_build_s": round(view_s, 3), "view_phases": phases,
-            **in_worker_thread(lambda: measure_queries(quelle, queries, n_queries, k)),
+            **in_worker_thread(lambda: measure_queries(quelle, reference, queries, n_queries, k)),
             "process_rss_mib": mib(proc_status_kb("self", "VmRSS")),
             "store_mib": data_dir_size_mib(Path(quelle.settings.data_dir)),
             "one_document_view_s": one_document_change(quelle, collection),
         })
     return {
-        "query_embedding": query_embedding_threads(quelle.embedder, queries),
+        "query_embedding": query_embedding_threads(quelle.embedder, reference, queries),
+        "backend": getattr(quelle.embedder, "backend", "?"),
+        "query_encode_p50_target_ms": QUERY_ENCODE_P50_TARGET_MS, "one_document_target_s": ONE_DOCUMENT_TARGET_S,
         "text": "synthetic documents of real sentences from the ingest corpus; vectors derived from the real "
                 "vectors of their source chunks plus noise (not embedded)",
         "chunks_per_document": CHUNKS_PER_DOC, "k": k, "queries_per_mode": n_queries,
@@ -157,18 +162,21 @@ def one_document_change(quelle: Quelle, collection: SyntheticCollection) -> floa
     return round(seconds, 3)
 
 
-def query_embedding_threads(embedder: Embedder, queries: Sequence[str], n: int = 40) -> dict[str, Any]:
+def query_embedding_threads(embedder: Embedder, reference: Embedder, queries: Sequence[str],
+                            n: int = 40) -> dict[str, Any]:
     """Latency of embedding one query as the API does it (from a request thread, the encode running on the
-    process's compute thread, rag.compute) and from the main thread, interleaved, so a busy machine affects
-    both alike; then, for reference, torch called directly on request threads, as Quelle did before it had a
-    compute thread."""
+    process's compute thread, rag.compute) and from the main thread, and a raw fp32 encode (the torch model's
+    own `encode`, on the compute thread) as the reference, interleaved so a busy machine affects all alike;
+    then, for reference, torch called directly on request threads, as Quelle did before it had a compute
+    thread."""
     from concurrent.futures import ThreadPoolExecutor
 
     seconds: dict[str, list[float]] = {"request thread (compute thread encodes)": [],
                                        "main thread (compute thread encodes)": [],
+                                       RAW_FP32_QUERY: [],
                                        "request threads calling torch directly (before)": []}
     labels = list(seconds)
-    model: Any = getattr(embedder, "_model", None)
+    model: Any = getattr(reference, "_model", None)
 
     def timed(fn: Any) -> float:
         t = time.perf_counter()
@@ -180,12 +188,24 @@ def query_embedding_threads(embedder: Embedder, queries: Sequence[str], n: int =
         for query in run:
             seconds[labels[0]].append(pool.submit(timed, lambda q=query: embedder.embed_query(q)).result())
             seconds[labels[1]].append(timed(lambda q=query: embedder.embed_query(q)))
+            if model is not None:
+                seconds[labels[2]].append(timed(lambda q=query: raw_fp32_query(model, q)))
         # Last, not interleaved: once request threads have their own OpenMP pools, those pools' spinning
         # slows every later encode in the process, the compute thread's included.
         for query in run if model is not None else []:
-            seconds[labels[2]].append(pool.submit(timed, lambda q=query: model.encode(
+            seconds[labels[3]].append(pool.submit(timed, lambda q=query: model.encode(
                 [q], normalize_embeddings=True, show_progress_bar=False)).result())
     return {label: latency_summary(values[3:]) for label, values in seconds.items() if values}
+
+
+RAW_FP32_QUERY = "raw fp32 encode (torch model's encode on the compute thread; the reference)"
+
+
+def raw_fp32_query(model: Any, query: str) -> Any:
+    """The reference every query figure is compared with: the fp32 model's own encode of one query."""
+    from rag import compute
+
+    return compute.run(model.encode, [query], normalize_embeddings=True, show_progress_bar=False)
 
 
 def _round_down(n: float) -> int:
@@ -194,14 +214,16 @@ def _round_down(n: float) -> int:
     return int(n // step * step)
 
 
-def measure_queries(quelle: Quelle, queries: Sequence[str], n: int, k: int) -> dict[str, Any]:
-    """Steady-state latency per mode, with two references from the same loop: embedding the query alone and
-    the store revision check every search starts with."""
+def measure_queries(quelle: Quelle, reference: Embedder, queries: Sequence[str], n: int, k: int) -> dict[str, Any]:
+    """Steady-state latency per mode, with three references from the same loop: embedding the query alone with
+    the configured backend, a raw fp32 encode of it, and the store revision check every search starts with."""
     for query in queries[:3]:
         for mode in MODES:
             quelle.search(query, k, mode=mode)
     embedder: Embedder = quelle.embedder
-    seconds: dict[str, list[float]] = {name: [] for name in (*MODES, "embed query", "revision check")}
+    model: Any = getattr(reference, "_model", None)
+    seconds: dict[str, list[float]] = {name: [] for name in (*MODES, "embed query", "raw fp32 encode",
+                                                             "revision check")}
     for i in range(n):
         query = queries[i % len(queries)]
         for mode in MODES:
@@ -211,10 +233,14 @@ def measure_queries(quelle: Quelle, queries: Sequence[str], n: int, k: int) -> d
         t = time.perf_counter()
         embedder.embed_query(query)
         seconds["embed query"].append(time.perf_counter() - t)
+        if model is not None:
+            t = time.perf_counter()
+            raw_fp32_query(model, query)
+            seconds["raw fp32 encode"].append(time.perf_counter() - t)
         t = time.perf_counter()
         quelle.store.revision()
         seconds["revision check"].append(time.perf_counter() - t)
-    return {"latency": {name: latency_summary(values) for name, values in seconds.items()}}
+    return {"latency": {name: latency_summary(values) for name, values in seconds.items() if values}}
 
 
 def data_dir_size_mib(path: Path) -> float:

@@ -10,8 +10,9 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,34 +64,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the report")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for tests (well under a minute)")
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
+    parser.add_argument("--sizes", default=None, help="retrieval collection sizes, e.g. 1000,100000 (a reduced run)")
+    parser.add_argument("--queries", type=int, default=None, help="steady-state queries per mode and size")
+    parser.add_argument("--min-chunks", type=int, default=None, help="chunks in the ingest corpus (a reduced run)")
+    parser.add_argument("--busy", type=int, default=0, metavar="N",
+                        help="keep N cores busy with spinning processes during the run (a measurement under load)")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:
         parser.error(f"unknown sections {unknown}; valid: {', '.join(SECTIONS)}")
-    results = run(BenchConfig.for_run(args.quick), args.out, sections)
+    config = BenchConfig.for_run(args.quick)
+    overrides: dict[str, Any] = {}
+    if args.sizes:
+        overrides["retrieval_sizes"] = tuple(int(x) for x in args.sizes.split(","))
+    if args.queries:
+        overrides["queries_per_mode"] = args.queries
+    if args.min_chunks:
+        overrides["min_chunks"] = args.min_chunks
+    with busy_cores(args.busy):
+        results = run(replace(config, **overrides), args.out, sections, args.busy)
     failed = [name for name in sections if isinstance(results.get(name), dict) and "error" in results[name]]
     print(f"report: {args.out / 'report.md'}" + (f"; failed sections: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
 
-def run(config: BenchConfig, out: Path, sections: list[str]) -> dict[str, Any]:
-    """Run the chosen sections in order (later ones reuse the corpus and vectors of the first) and write the report."""
+def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> dict[str, Any]:
+    """Run the chosen sections in order (later ones reuse the corpus and vectors of the first) and write the report.
+
+    Every figure is set against a raw fp32 sentence-transformers encode (the torch backend, called directly)
+    measured in the same run, whatever backend Quelle is configured with."""
     from benchmarks.corpus import SEED_DOCUMENTS, benchmark_queries, real_corpus, seed_questions
     from benchmarks.report import write_report
     from benchmarks.stats import load_average
     from rag.config import load_settings
-    from rag.embeddings import SentenceTransformerEmbedder
+    from rag.embeddings import SentenceTransformerEmbedder, make_embedder
 
     out.mkdir(parents=True, exist_ok=True)
     logs = out / "logs"
     logs.mkdir(exist_ok=True)
     started = time.perf_counter()
     results: dict[str, Any] = {"meta": _meta(config, sections, load_average())}
+    results["meta"]["busy_cores"] = busy
     with tempfile.TemporaryDirectory(prefix="quelle-bench-") as tmp, _fast_tmp() as shm:
         work = Path(tmp)
         settings = load_settings()
-        embedder = SentenceTransformerEmbedder(settings.embed.model, settings.embed.device, settings.embed.batch_size)
+        embedder = make_embedder(settings.embed)
+        embed = settings.embed
+        reference = embedder if embedder.backend == "torch" else SentenceTransformerEmbedder(
+            embed.model, embed.device, embed.batch_size, "torch", embed.export_dir())
+        results["meta"]["embed_backend"] = embedder.backend
         corpus = real_corpus(work, config.min_chunks, config.haystack_docs, settings.chunk)
         queries = benchmark_queries(corpus)
         seed_files = sorted(p for p in SEED_DOCUMENTS.iterdir() if p.suffix in (".md", ".txt"))
@@ -99,7 +122,8 @@ def run(config: BenchConfig, out: Path, sections: list[str]) -> dict[str, Any]:
         def ingest() -> dict[str, Any]:
             from benchmarks.ingest import bench_ingest
 
-            result, state["quelle"], state["vectors"] = bench_ingest(corpus, embedder, work, config.raw_passes, shm)
+            result, state["quelle"], state["vectors"] = bench_ingest(corpus, embedder, reference, work,
+                                                                      config.raw_passes, shm)
             return result
 
         def baseline() -> dict[str, Any]:
@@ -120,7 +144,7 @@ def run(config: BenchConfig, out: Path, sections: list[str]) -> dict[str, Any]:
             if vectors is None:
                 vectors = embedder.embed_batch(corpus.chunk_texts)
             quelle = make_quelle((shm or work) / "retrieval", embedder)
-            result = bench_retrieval(quelle, corpus.chunk_texts, np.asarray(vectors), queries,
+            result = bench_retrieval(quelle, reference, corpus.chunk_texts, np.asarray(vectors), queries,
                                      config.retrieval_sizes, config.queries_per_mode, config.retrieval_fill_budget_s)
             result["store_location"] = "tmpfs (/dev/shm)" if shm else "disk (temp dir)"
             return result
@@ -131,13 +155,13 @@ def run(config: BenchConfig, out: Path, sections: list[str]) -> dict[str, Any]:
             from benchmarks.stats import in_worker_thread
 
             questions = seed_questions()
-            reference = make_quelle(work / "inprocess", embedder)
-            reference.ingest(seed_files, show_progress=False)
+            inprocess = make_quelle(work / "inprocess", embedder)
+            inprocess.ingest(seed_files, show_progress=False)
             result = bench_http(work, logs, seed_files, questions, config.providers, config.sequential,
                                 config.sequential_budget_s, config.levels, config.load_seconds,
-                                config.load_max_requests)
+                                config.load_max_requests, reference)
             result["inprocess_none"] = in_worker_thread(
-                lambda: inprocess_asks(reference, questions, config.sequential["none"])
+                lambda: inprocess_asks(inprocess, questions, config.sequential["none"])
             )
             return result
 
@@ -199,6 +223,18 @@ def _chunks_per_file(corpus: Any, chunking: Any) -> list[tuple[Path, int]]:
 
     return [(p, len(chunk_text(d.doc_id, d.text, chunking.size, chunking.overlap)))
             for p, d in zip(corpus.files, corpus.documents, strict=True)]
+
+
+@contextmanager
+def busy_cores(n: int) -> Iterator[None]:
+    """n processes spinning on a core each for the duration of the block (each started and stopped by pid)."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for proc in spinners:
+            proc.kill()
+            proc.wait()
 
 
 class _fast_tmp:  # noqa: N801 - used as a context manager like tempfile's

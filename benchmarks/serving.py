@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,9 @@ def quelle_command() -> list[str]:
 
 
 def quelle_env(data_dir: Path, provider: str) -> dict[str, str]:
-    """The environment of a benchmark subprocess: its own data dir, embedded store, no API key, offline."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUELLE_")}
+    """The environment of a benchmark subprocess: its own data dir, embedded store, no API key, offline; the
+    embedding settings of this run (QUELLE_EMBED_*) pass through."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUELLE_") or k.startswith("QUELLE_EMBED")}
     env.update({"QUELLE_DATA_DIR": str(data_dir), "QUELLE_LLM_PROVIDER": provider, "HF_HUB_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false"})
     return env
@@ -227,10 +228,40 @@ def load_levels(url: str, questions: Sequence[str], levels: Sequence[int], durat
     return [asyncio.run(_load(url, questions, clients, duration_s, max_requests)) for clients in levels]
 
 
+def search_against_raw_encode(url: str, questions: Sequence[str], n: int, raw_encode: Callable[[str], Any],
+                              warmup: int = 3) -> dict[str, Any]:
+    """GET /v1/search (hybrid, k=5) one question at a time, each followed by a raw fp32 encode of the same
+    question in this process: a whole search over HTTP against the encode alone, in the same minute."""
+    search_s: list[float] = []
+    encode_s: list[float] = []
+    errors = 0
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for i in range(warmup + n):
+            question = questions[i % len(questions)]
+            started = time.perf_counter()
+            response = client.get("/v1/search", params={"q": question, "k": 5})
+            elapsed = time.perf_counter() - started
+            t = time.perf_counter()
+            raw_encode(question)
+            encoded = time.perf_counter() - t
+            if i < warmup:
+                continue
+            if response.status_code != 200:
+                errors += 1
+                continue
+            search_s.append(elapsed)
+            encode_s.append(encoded)
+    search, encode = latency_summary(search_s), latency_summary(encode_s)
+    return {"requests": len(search_s), "errors": errors, "search": search, "raw_fp32_encode": encode,
+            "p50_ratio": round(search["p50_ms"] / encode["p50_ms"], 3) if encode["p50_ms"] > 0 else None}
+
+
 def bench_http(work: Path, logs: Path, seed_files: Sequence[Path], questions: Sequence[str],
                providers: Sequence[str], sequential: dict[str, int], sequential_budget_s: dict[str, float],
-               levels: Sequence[int], duration_s: dict[str, float], max_requests: dict[str, int]) -> dict[str, Any]:
-    """Section 3 (and the serve half of section 4): one server per LLM provider over the seed document."""
+               levels: Sequence[int], duration_s: dict[str, float], max_requests: dict[str, int],
+               reference: Any = None) -> dict[str, Any]:
+    """Section 3 (and the serve half of section 4): one server per LLM provider over the seed document; on the
+    first, /v1/search against a raw fp32 encode by `reference` (the torch embedder)."""
     data_dir = work / "serve-data"
     seed_ingest = ingest_subprocess(data_dir, seed_files, logs / "ingest-seed.log")
     results: dict[str, Any] = {"documents": [str(p.name) for p in seed_files], "seed_ingest": seed_ingest,
@@ -244,6 +275,13 @@ def bench_http(work: Path, logs: Path, seed_files: Sequence[Path], questions: Se
             continue
         try:
             rss_ready = mib(proc_status_kb(server.proc.pid, "VmRSS"))
+            if reference is not None and "search" not in results:
+                from benchmarks.retrieval import raw_fp32_query
+
+                results["search"] = search_against_raw_encode(
+                    server.url, questions, max(20, sequential[provider]),
+                    lambda q: raw_fp32_query(reference._model, q))
+                results["search"]["server"] = f"LLM {provider}"
             seq = sequential_asks(server.url, questions, sequential[provider], sequential_budget_s[provider])
             load = load_levels(server.url, questions, levels, duration_s[provider], max_requests[provider])
             results["providers"][provider] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -21,104 +21,321 @@ from rag.text import analyze, detect_language
 # language loses English questions unless the index also carries English stems of the German text.
 # Scoring is Lucene's BM25 (as in bm25s, which Quelle used before): idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
 # term weight = idf * tf / (tf + K1 * (1 - B + B * len / avg_len)); a query sums the weights of its terms.
+#
+# Why raw term frequencies and weights at query time: idf and the average length change with every document,
+# so stored weights would have to be recomputed for the whole collection after any change (2.1 s at 100k
+# chunks). Stored as raw tf, a new document appends its own postings, a removed one is masked out, and a query
+# weighs just the columns of its terms (`make bench`, section 2, shows both).
 K1 = 1.5
 B = 0.75
+_END = np.iinfo(np.int32).max  # fills the spare capacity of a growing posting list: rows stay sorted
 
 
-class TermCache:
-    """Analysed chunk texts as arrays of term ids, by chunk id, and the vocabulary behind the ids.
+class BM25Postings:
+    """Raw term frequencies per (term, chunk), changed in place as chunks come and go; `snapshot()` gives an
+    immutable BM25Index of the current chunks.
 
-    A chunk id names one content version of one chunk, so an entry never goes stale: a rebuilt index analyses
-    only the chunks it has not seen. Term ids are never reused; `retain` drops chunks that left the index."""
+    Chunks live in slots that are only ever appended. Postings are a compact term-major base (built in one
+    vectorised pass) plus, per term, a growing list of the postings of slots added since; a removed chunk is
+    only marked dead. A snapshot holds the slot count and a copy of the live mask and document frequencies, so
+    later changes never show in it. When dead slots or appended postings outgrow the base, the next snapshot
+    compacts everything into a new base (amortised; old snapshots keep the old arrays).
+
+    One writer at a time (the retriever's lock); snapshots may be read from any thread. A chunk id names one
+    content version of a chunk, so a chunk that comes back (a reverted document) is revived, not analysed
+    again."""
+
+    # Compact when more slots than this (and than half of all) are dead, or when more postings than this (and
+    # than half the base) were appended since the last compaction.
+    compact_dead = 1_000
+    compact_postings = 50_000
 
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
-        self._terms: dict[str, np.ndarray] = {}
+        self._clear()
 
-    def terms(self, chunk_id: str, text: str) -> np.ndarray:
-        found = self._terms.get(chunk_id)
-        if found is None:
-            vocab = self.vocab
-            found = np.fromiter((vocab.setdefault(t, len(vocab)) for t in analyze(text)), dtype=np.int32)
-            self._terms[chunk_id] = found
-        return found
-
-    def retain(self, chunk_ids: Collection[str]) -> None:
-        for gone in self._terms.keys() - set(chunk_ids):
-            del self._terms[gone]
+    def _clear(self) -> None:
+        self._ids: list[str] = []  # by slot
+        self._slot: dict[str, int] = {}
+        self._terms: list[np.ndarray] = []  # analysed term ids by slot
+        self._lengths = np.zeros(0, dtype=np.int32)
+        self._live = np.zeros(0, dtype=bool)
+        self._df = np.zeros(0, dtype=np.int32)
+        self._n_live = 0
+        self._total_len = 0
+        self._base = _TermMajor.empty()  # postings of the slots present at the last compaction
+        self._grown: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # term -> (rows, tf) with spare capacity
+        self._grown_size: dict[int, int] = {}
+        self._grown_postings = 0
+        self._pending = 0  # slots added but not yet in any posting list (applied at the next snapshot)
 
     def __len__(self) -> int:
-        return len(self._terms)
+        return self._n_live
+
+    def __contains__(self, chunk_id: object) -> bool:
+        slot = self._slot.get(chunk_id) if isinstance(chunk_id, str) else None
+        return slot is not None and bool(self._live[slot])
+
+    def ids(self) -> list[str]:
+        return [cid for cid, alive in zip(self._ids, self._live, strict=False) if alive]
+
+    def update(self, removed: Iterable[str] = (), added: Iterable[tuple[str, str]] = ()) -> None:
+        """Remove chunk ids, then add (chunk_id, text) chunks; unknown removals and known additions are no-ops."""
+        slot = self._slot
+        self._set_live(list(dict.fromkeys(s for cid in removed if (s := slot.get(cid)) is not None and self._live[s])),
+                       False)
+        fresh: list[tuple[str, str]] = []
+        revived: list[int] = []
+        for chunk_id, text in added:
+            found = slot.get(chunk_id)
+            if found is None:
+                fresh.append((chunk_id, text))
+            elif not self._live[found]:
+                revived.append(found)
+        self._set_live(list(dict.fromkeys(revived)), True)
+        if fresh:
+            self._append(fresh)
+
+    def _set_live(self, slots: Sequence[int], alive: bool) -> None:
+        if not slots:
+            return
+        self._cover_vocab()
+        arrays = [self._terms[s] for s in slots]
+        # Each (slot, term) once: document frequencies count chunks, not occurrences.
+        keys = np.concatenate(arrays).astype(np.int64) * len(slots) + np.repeat(
+            np.arange(len(slots), dtype=np.int64), [len(a) for a in arrays])
+        counts = np.bincount(np.unique(keys) // len(slots), minlength=len(self._df)).astype(np.int32)
+        self._df += counts if alive else -counts
+        self._live[list(slots)] = alive
+        sign = 1 if alive else -1
+        self._n_live += sign * len(slots)
+        self._total_len += sign * sum(len(a) for a in arrays)
+
+    def _append(self, items: list[tuple[str, str]]) -> None:
+        vocab = self.vocab
+        first = len(self._ids)
+        arrays = [np.fromiter((vocab.setdefault(t, len(vocab)) for t in analyze(text)), dtype=np.int32)
+                  for _, text in items]
+        for offset, (chunk_id, _) in enumerate(items):
+            self._slot[chunk_id] = first + offset
+        self._ids += [chunk_id for chunk_id, _ in items]
+        self._terms += arrays
+        lengths = np.fromiter((len(a) for a in arrays), dtype=np.int32, count=len(arrays))
+        self._lengths = np.concatenate((self._lengths, lengths))
+        self._live = np.concatenate((self._live, np.ones(len(items), dtype=bool)))
+        self._n_live += len(items)
+        self._total_len += int(lengths.sum())
+        self._pending += len(items)
+
+    def snapshot(self) -> BM25Index:
+        """The current chunks as an immutable index (applies pending postings first; may compact)."""
+        if self._pending:
+            self._apply_pending()
+        return BM25Index(
+            ids=self._ids, n_slots=len(self._ids), vocab=self.vocab, n_terms=len(self.vocab),
+            base=self._base, grown=self._grown, live=self._live.copy(), df=self._df[: len(self.vocab)].copy(),
+            lengths=self._lengths, n_live=self._n_live, total_len=self._total_len,
+        )
+
+    def _apply_pending(self) -> None:
+        n = len(self._ids)
+        dead = n - self._n_live
+        new_postings = self._grown_postings + sum(len(a) for a in self._terms[n - self._pending :])
+        if dead > max(self.compact_dead, n // 2) or new_postings > max(self.compact_postings, self._base.postings // 2):
+            self._compact()
+            return
+        pairs = _TermMajor.build(self._terms[n - self._pending :], len(self.vocab), first_slot=n - self._pending)
+        for term, rows, tf in pairs.columns():
+            self._grow(term, rows, tf)
+        # Document frequencies of pending slots count here; a pending slot removed meanwhile was already
+        # subtracted by _set_live, so the two cancel.
+        self._cover_vocab()
+        self._df += pairs.df.astype(np.int32)
+        self._grown_postings += pairs.postings
+        self._pending = 0
+
+    def _cover_vocab(self) -> None:
+        if len(self._df) < len(self.vocab):
+            self._df = np.concatenate((self._df, np.zeros(len(self.vocab) - len(self._df), dtype=np.int32)))
+
+    def _grow(self, term: int, rows: np.ndarray, tf: np.ndarray) -> None:
+        old_rows, old_tf = self._grown.get(term, (None, None))
+        size = self._grown_size.get(term, 0)
+        if old_rows is None or old_tf is None or size + len(rows) > len(old_rows):
+            capacity = max(4, 2 * (size + len(rows)))
+            new_rows = np.full(capacity, _END, dtype=np.int32)
+            new_tf = np.zeros(capacity, dtype=np.int32)
+            if old_rows is not None and old_tf is not None:
+                new_rows[:size], new_tf[:size] = old_rows[:size], old_tf[:size]
+            new_tf[size : size + len(rows)] = tf
+            new_rows[size : size + len(rows)] = rows
+            self._grown[term] = (new_rows, new_tf)  # one assignment: a reader sees old or new, both consistent
+        else:
+            # Written past every snapshot's slot count, so no snapshot reads these cells.
+            old_tf[size : size + len(rows)] = tf
+            old_rows[size : size + len(rows)] = rows
+        self._grown_size[term] = size + len(rows)
+
+    def _compact(self) -> None:
+        """Rebuild: live chunks only, renumbered, in one base. New arrays throughout, so snapshots stay intact."""
+        keep = np.flatnonzero(self._live)
+        ids, terms = [self._ids[i] for i in keep], [self._terms[i] for i in keep]
+        vocab = self.vocab
+        self._clear()
+        self.vocab = vocab
+        self._ids = ids
+        self._slot = {cid: i for i, cid in enumerate(ids)}
+        self._terms = terms
+        self._lengths = np.fromiter((len(a) for a in terms), dtype=np.int32, count=len(terms))
+        self._live = np.ones(len(ids), dtype=bool)
+        self._base = _TermMajor.build(terms, len(vocab))
+        self._df = self._base.df.astype(np.int32)
+        self._n_live = len(ids)
+        self._total_len = int(self._lengths.sum())
+
+
+class _TermMajor:
+    """Postings of some slots as term-major arrays: the slots of term t are rows[indptr[t]:indptr[t + 1]]."""
+
+    def __init__(self, indptr: np.ndarray, rows: np.ndarray, tf: np.ndarray) -> None:
+        self.indptr, self.rows, self.tf = indptr, rows, tf
+        self.n_terms = len(indptr) - 1
+        self.postings = len(rows)
+
+    @classmethod
+    def empty(cls) -> _TermMajor:
+        return cls(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))
+
+    @classmethod
+    def build(cls, arrays: Sequence[np.ndarray], n_terms: int, first_slot: int = 0) -> _TermMajor:
+        n = len(arrays)
+        lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=n)
+        if n == 0 or not lengths.any():
+            return cls(np.zeros(n_terms + 1, dtype=np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
+        # One key per (term, slot) occurrence; sorted unique keys give term-major pairs and their counts.
+        keys = np.concatenate(arrays).astype(np.int64) * n + np.repeat(
+            np.arange(n, dtype=np.int64), lengths)
+        pairs, tf = np.unique(keys, return_counts=True)
+        terms, rows = np.divmod(pairs, n)
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(terms, minlength=n_terms))))
+        return cls(indptr, (rows + first_slot).astype(np.int32), tf.astype(np.int32))
+
+    @property
+    def df(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        if term >= self.n_terms:
+            return _NONE, _NONE
+        lo, hi = self.indptr[term], self.indptr[term + 1]
+        return self.rows[lo:hi], self.tf[lo:hi]
+
+    def columns(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """(term, rows, tf) of every term with postings."""
+        for term in np.flatnonzero(np.diff(self.indptr)).tolist():
+            lo, hi = self.indptr[term], self.indptr[term + 1]
+            yield term, self.rows[lo:hi], self.tf[lo:hi]
+
+
+_NONE = np.zeros(0, dtype=np.int32)
 
 
 class BM25Index:
-    """An immutable BM25 index over chunks, as a term-major sparse matrix of term weights (numpy only):
-    a query reads just the columns of its terms. Rebuilt, not updated, when the collection changes; with a
-    shared TermCache a rebuild analyses only new chunks."""
+    """An immutable BM25 view of chunks (a BM25Postings snapshot): raw term frequencies, weighed at query time
+    for just the query's terms, so building a new view after a change costs only that change."""
 
-    def __init__(self, chunk_ids: Sequence[str], vocab: dict[str, int], indptr: np.ndarray, rows: np.ndarray,
-                 weights: np.ndarray) -> None:
-        self._ids = list(chunk_ids)
-        self._vocab = vocab
-        self._indptr = indptr  # the chunks of term t are rows[indptr[t]:indptr[t + 1]]
-        self._rows = rows
-        self._weights = weights
-        self._n_terms = len(indptr) - 1  # the vocabulary may grow after this index is built
+    def __init__(self, *, ids: list[str], n_slots: int, vocab: dict[str, int], n_terms: int, base: _TermMajor,
+                 grown: dict[int, tuple[np.ndarray, np.ndarray]], live: np.ndarray, df: np.ndarray,
+                 lengths: np.ndarray, n_live: int, total_len: int) -> None:
+        self._ids = ids  # shared with the writer, which only appends: slots below n_slots never change
+        self._n = n_slots
+        self._vocab = vocab  # may grow after this snapshot: ids >= n_terms are unknown here
+        self._n_terms = n_terms
+        self._base = base
+        self._grown = grown
+        self._live = live
+        self._df = df
+        self._n_live = n_live
+        avg = total_len / n_live if total_len else 1.0
+        self._norm = K1 * ((1 - B) + B * lengths[:n_slots] / avg) if n_live else np.zeros(n_slots)
+        # Weights of the terms queried so far. They depend on this snapshot's N and average length, so they
+        # live and die with it; a term's first query computes them, later queries only add them up, as the
+        # index with stored weights did for every term.
+        self._weights: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
 
     @classmethod
-    def build(cls, items: Sequence[tuple[str, str, str]], cache: TermCache | None = None) -> BM25Index:
-        """Index (chunk_id, text, lang) items. `lang` is kept in the signature for callers; terms carry
-        both stemmers whatever the document's language (see above)."""
-        cache = cache if cache is not None else TermCache()
-        ids = [chunk_id for chunk_id, _, _ in items]
-        arrays = [cache.terms(chunk_id, text) for chunk_id, text, _ in items]
-        n = len(arrays)
-        lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=n)
-        n_terms = len(cache.vocab)
-        if n == 0 or not lengths.any():
-            return cls(ids, cache.vocab, np.zeros(n_terms + 1, dtype=np.int64), np.zeros(0, np.int32),
-                       np.zeros(0, np.float32))
-        # One key per (term, chunk) occurrence; sorted unique keys give term-major pairs and their counts.
-        keys = np.concatenate(arrays).astype(np.int64) * n + np.repeat(np.arange(n, dtype=np.int64), lengths)
-        pairs, tf = np.unique(keys, return_counts=True)
-        terms, rows = np.divmod(pairs, n)
-        df = np.bincount(terms, minlength=n_terms)
-        idf = np.log1p((n - df + 0.5) / (df + 0.5))
-        norm = K1 * ((1 - B) + B * lengths / lengths.mean())
-        weights = (idf[terms] * tf / (tf + norm[rows])).astype(np.float32)
-        indptr = np.concatenate(([0], np.cumsum(df)))
-        return cls(ids, cache.vocab, indptr, rows.astype(np.int32), weights)
+    def build(cls, items: Iterable[tuple[str, str, str]]) -> BM25Index:
+        """A fresh index of (chunk_id, text, lang) items. `lang` is kept in the signature for callers; terms
+        carry both stemmers whatever the document's language (see above)."""
+        postings = BM25Postings()
+        postings.update(added=[(chunk_id, text) for chunk_id, text, _ in items])
+        return postings.snapshot()
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return self._n_live
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every chunk for analysed query terms (a repeated term counts again)."""
-        scores = np.zeros(len(self._ids), dtype=np.float64)
+        """BM25 score of every slot for analysed query terms (a repeated term counts again); 0 for removed ones.
+        In a fresh index, slots are in the order the chunks were given."""
+        scores = np.zeros(self._n, dtype=np.float64)
         for term in terms:
             t = self._vocab.get(term)
-            if t is not None and t < self._n_terms:
-                lo, hi = self._indptr[t], self._indptr[t + 1]
-                scores[self._rows[lo:hi]] += self._weights[lo:hi]
+            if t is None or t >= self._n_terms or not self._df[t]:
+                continue
+            for rows, weights in self._weighed(t):
+                scores[rows] += weights
+        if self._n_live < self._n:
+            scores[~self._live] = 0.0
         return scores
+
+    def _weighed(self, term: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        found = self._weights.get(term)
+        if found is None:
+            df = int(self._df[term])
+            idf = np.log1p((self._n_live - df + 0.5) / (df + 0.5))
+            found = [(rows, idf * tf / (tf + self._norm[rows])) for rows, tf in self._columns(term)]
+            self._weights[term] = found  # a race computes the same arrays twice, harmlessly
+        return found
+
+    def _columns(self, term: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        rows, tf = self._base.column(term)
+        if len(rows):
+            yield rows, tf
+        grown = self._grown.get(term)
+        if grown is not None:
+            rows, tf = grown
+            cut = int(np.searchsorted(rows, self._n))  # later slots (and spare capacity) are not in this view
+            if cut:
+                yield rows[:cut], tf[:cut]
 
     def search(
         self, query: str, k: int, allowed: Callable[[str], bool] | None = None
     ) -> list[tuple[str, float]]:
-        """Up to k (chunk_id, score) pairs with a positive score, best first, among the chunks `allowed`
-        accepts (all when None)."""
-        if k <= 0 or not self._ids:
+        """Up to k (chunk_id, score) pairs with a positive score, best first (ties by chunk id, so the order
+        does not depend on how the index was built), among the chunks `allowed` accepts (all when None)."""
+        if k <= 0 or not self._n_live:
             return []
         scores = self.scores(analyze(query, detect_language(query)))
         hits = np.flatnonzero(scores > 0)
-        # Best first, ties in index order; the filter runs lazily down the ranking, so k allowed hits come
-        # back whenever k exist, without calling `allowed` on every chunk.
-        ranked = hits[np.argsort(-scores[hits], kind="stable")]
+        if allowed is None and len(hits) > k:
+            kth = np.partition(scores[hits], len(hits) - k)[len(hits) - k]
+            hits = hits[scores[hits] >= kth]  # the k best and everything tied with the k-th
+        # The filter runs lazily down the ranking, so k allowed hits come back whenever k exist, without
+        # calling `allowed` on every chunk.
         results: list[tuple[str, float]] = []
-        for index in ranked:
+        for index in self._ranked(scores, hits):
             chunk_id = self._ids[index]
             if allowed is None or allowed(chunk_id):
                 results.append((chunk_id, float(scores[index])))
                 if len(results) == k:
                     break
         return results
+
+    def _ranked(self, scores: np.ndarray, hits: np.ndarray) -> Iterator[int]:
+        order = hits[np.argsort(-scores[hits], kind="stable")]
+        values = scores[order]
+        bounds = [0, *(np.flatnonzero(np.diff(values)) + 1).tolist(), len(order)]
+        for lo, hi in zip(bounds, bounds[1:], strict=False):
+            group = order[lo:hi].tolist()
+            yield from group if len(group) == 1 else sorted(group, key=self._ids.__getitem__)
+

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.embeddings import Embedder
-from rag.lexical import BM25Index, TermCache
+from rag.lexical import BM25Index, BM25Postings
 from rag.schema import Passage
 from rag.store import ChromaStore, DocRecord, StoredChunk
 from rag.structure import PATH_SEPARATOR, Outline
@@ -41,35 +41,53 @@ class IndexView:
     registry: dict[str, DocRecord]
     chunks: dict[str, StoredChunk]
     bm25: BM25Index
+    by_doc: dict[str, list[str]] = field(default_factory=dict)  # doc_id -> its chunk ids in this view
 
     def visible(self, chunk: StoredChunk) -> bool:
         return _committed(self.registry, chunk)
 
 
-def load_view(store: ChromaStore, previous: IndexView | None = None, terms: TermCache | None = None) -> IndexView:
-    """Read the registry and the committed chunks; build BM25 over them. Revision is read first, so a
+def load_view(store: ChromaStore, previous: IndexView | None = None,
+              postings: BM25Postings | None = None) -> IndexView:
+    """Read the registry and the committed chunks; index them for BM25. Revision is read first, so a
     commit that lands meanwhile changes the revision and the next check rebuilds.
 
-    With the previous view, only documents whose committed version changed are read again; with a shared
-    TermCache, only chunks not seen before are analysed. A change to one document then costs a registry read,
-    a read of that document's chunks and the BM25 arithmetic, not a pass over the whole collection."""
+    With the previous view and the postings it was built from (changed in place: the caller keeps one
+    BM25Postings for its views, as HybridRetriever does), only documents whose committed version changed
+    are read again, and BM25 changes in place by just their chunks (BM25Postings: removed chunks masked, new
+    ones appended, weights computed at query time). A change to one document then costs a registry read, a
+    read of that document's chunks and work in proportion to that document, not to the collection."""
     revision = store.revision()
     registry = store.registry()
+    postings = postings if postings is not None else BM25Postings()
     if previous is None:
         chunks = {c.chunk_id: c for c in store.iter_chunks() if _committed(registry, c)}
-    else:
-        old = previous.registry
-        changed = [d for d, rec in registry.items() if (was := old.get(d)) is None or was.version != rec.version]
-        chunks = {cid: c for cid, c in previous.chunks.items() if _committed(registry, c)}
-        chunks.update((c.chunk_id, c) for c in store.chunks_of_documents(changed) if _committed(registry, c))
-    ordered = sorted(chunks.values(), key=lambda c: (c.doc_id, c.start))
+        by_doc: dict[str, list[str]] = {}
+        for c in sorted(chunks.values(), key=lambda c: (c.doc_id, c.start)):
+            by_doc.setdefault(c.doc_id, []).append(c.chunk_id)
+        postings.update(removed=[cid for cid in postings.ids() if cid not in chunks],
+                        added=[(cid, _bm25_text(registry, chunks[cid])) for ids in by_doc.values() for cid in ids])
+        return IndexView(revision, registry, chunks, postings.snapshot(), by_doc)
+    old = previous.registry
+    changed = [d for d, rec in registry.items() if (was := old.get(d)) is None or was.version != rec.version]
+    gone = [d for d in old if d not in registry]
+    chunks, by_doc = dict(previous.chunks), dict(previous.by_doc)
+    removed = [cid for d in (*changed, *gone) for cid in by_doc.pop(d, [])]
+    for cid in removed:
+        del chunks[cid]
+    fresh = sorted((c for c in store.chunks_of_documents(changed) if _committed(registry, c)),
+                   key=lambda c: (c.doc_id, c.start)) if changed else []
+    for c in fresh:
+        chunks[c.chunk_id] = c
+        by_doc.setdefault(c.doc_id, []).append(c.chunk_id)
+    postings.update(removed=removed, added=[(c.chunk_id, _bm25_text(registry, c)) for c in fresh])
+    return IndexView(revision, registry, chunks, postings.snapshot(), by_doc)
+
+
+def _bm25_text(registry: dict[str, DocRecord], chunk: StoredChunk) -> str:
     # The title and heading path count as text of every chunk of their section: a question worded like a heading
     # finds it, and one that names the document ("… bei df") finds its chunks.
-    bm25 = BM25Index.build([(c.chunk_id, f"{registry[c.doc_id].title}\n{c.section}\n{c.text}",
-                             registry[c.doc_id].language) for c in ordered], terms)
-    if terms is not None:
-        terms.retain(chunks)
-    return IndexView(revision, registry, {c.chunk_id: c for c in ordered}, bm25)
+    return f"{registry[chunk.doc_id].title}\n{chunk.section}\n{chunk.text}"
 
 
 def _committed(registry: dict[str, DocRecord], chunk: StoredChunk) -> bool:
@@ -86,7 +104,7 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self._view: IndexView | None = None
-        self._terms = TermCache()  # analysed chunk texts, kept across views
+        self._postings = BM25Postings()  # changed in place from view to view; each view holds a snapshot
         self._lock = threading.Lock()
 
     def view(self) -> IndexView:
@@ -97,7 +115,7 @@ class HybridRetriever:
             return view
         with self._lock:
             if self._view is None or self._view.revision != revision:
-                self._view = load_view(self.store, self._view, self._terms)
+                self._view = load_view(self.store, self._view, self._postings)
             return self._view
 
     def search(

@@ -11,7 +11,7 @@ import numpy as np
 from rag.answer import Answerer, final_answer
 from rag.config import Settings, load_settings
 from rag.documents import make_document
-from rag.embeddings import Embedder, SentenceTransformerEmbedder
+from rag.embeddings import Embedder, make_embedder
 from rag.evidence import EvidenceSelection, SentenceVectors, select_evidence
 from rag.ingest import Indexer, IngestReport, IngestResult
 from rag.llm import LLMProvider, make_llm
@@ -36,7 +36,7 @@ class Quelle:
         s = self.settings
         Path(s.data_dir).mkdir(parents=True, exist_ok=True)
         self.store = store or ChromaStore(s.store, str(s.data_dir))
-        self.embedder = embedder or SentenceTransformerEmbedder(s.embed.model, s.embed.device, s.embed.batch_size)
+        self.embedder = embedder or make_embedder(s.embed)
         self.llm = llm or make_llm(s.llm)
         self.indexer = Indexer(self.store, self.embedder, s.chunk)
         self.retriever = HybridRetriever(self.store, self.embedder, s.retrieval.candidates, s.retrieval.rrf_k)

@@ -60,7 +60,7 @@ def test_retrieval_has_percentiles_per_mode_and_size(results: dict[str, Any]) ->
     assert [s["chunks"] for s in sizes] == [100, 200]
     for size in sizes:
         assert size["documents"] == -(-size["chunks"] // 50)  # a Document per 50 chunks
-        for mode in ("dense", "bm25", "hybrid", "embed query"):
+        for mode in ("dense", "bm25", "hybrid", "embed query", "raw fp32 encode"):
             cell = size["latency"][mode]
             assert cell["n"] == results["retrieval"]["queries_per_mode"]
             assert 0 < cell["p50_ms"] <= cell["p95_ms"] <= cell["p99_ms"]
@@ -92,8 +92,19 @@ def test_report_has_summary_and_section_tables(quick_run: Path, results: dict[st
         assert heading in report, heading
     whats = [row["what"] for row in results["summary"]]
     for expected in ("Ingest throughput / raw encode", "Re-ingest", "Retrieval p95 at 10,000 chunks, hybrid",
-                     "Ask p50 over HTTP, extractive"):
+                     "Ask p50 over HTTP, extractive", "Query encode p50", "/v1/search p50 over HTTP / raw fp32",
+                     "First query after one new document"):
         assert any(w.startswith(expected) for w in whats), expected
     for row in results["summary"]:
         assert f"| {row['what']} | {row['measured']} | {row['target']} | {row['met']} |" in report
     assert all(f"]({name})" in report for name in PLOTS)
+
+
+def test_every_figure_has_a_raw_fp32_reference_from_the_same_run(results: dict[str, Any]) -> None:
+    assert results["meta"]["embed_backend"] in ("torch", "onnx-int8")
+    ingest = results["ingest"]
+    assert ingest["backend"] == results["meta"]["embed_backend"] and ingest["backend_raw_chunks_per_s"] > 0
+    assert ingest["backend_vs_fp32_cosine"]["min"] > 0.95
+    assert any(name.startswith("raw fp32 encode") for name in results["retrieval"]["query_embedding"])
+    search = results["http"]["search"]
+    assert search["requests"] >= 20 and search["errors"] == 0 and search["p50_ratio"] > 0

@@ -1,10 +1,13 @@
-"""Embedder batching: texts go to the model longest first, results come back in the caller's order."""
+"""Embedder batching (longest first, results in the caller's order), backend selection, and the ONNX export cache."""
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from rag.embeddings import Embedder
+import numpy as np
+import pytest
+
+from rag.embeddings import MANIFEST, Embedder, OnnxInt8Export
 
 
 class LengthEmbedder(Embedder):
@@ -33,9 +36,117 @@ def test_the_real_model_gives_the_same_vector_alone_and_in_a_batch(embedder) -> 
     texts = ["Huawei baut den Ascend 910C.",
              "ByteDance spent two billion dollars on Nvidia chips last year, Reuters said."]
     together = embedder.embed_batch(texts)
+    # int8 dynamic quantisation scales activations per call (over the whole padded batch), so a text's vector
+    # moves a little with its batch companions: measured 0.993 here, against 0.9999 for fp32.
+    same = 0.999 if embedder.backend == "torch" else 0.99
     for text, vector in zip(texts, together, strict=True):
-        assert float(np.dot(embedder.embed_query(text), vector)) > 0.999
+        assert float(np.dot(embedder.embed_query(text), vector)) > same
 
 
 def test_no_texts_no_vectors() -> None:
     assert LengthEmbedder(batch_size=4).embed_batch([]).shape == (0, 2)
+
+
+# -- backends ---------------------------------------------------------------------------------------
+
+
+def test_an_unknown_backend_fails_at_start_up_with_the_valid_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from rag.config import load_settings
+    from rag.embeddings import EmbeddingError, SentenceTransformerEmbedder
+
+    with pytest.raises(EmbeddingError, match="unknown embedding backend 'tensorrt'; valid: torch, onnx-int8"):
+        SentenceTransformerEmbedder(backend="tensorrt")
+    monkeypatch.setenv("QUELLE_EMBED__BACKEND", "tensorrt")
+    with pytest.raises(ValidationError, match="'torch' or 'onnx-int8'"):
+        load_settings()
+
+
+def test_the_configured_backend_is_the_one_loaded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import rag.embeddings
+    from rag.config import load_settings
+    from rag.embeddings import make_embedder
+
+    loaded: list[tuple[str, Path]] = []
+
+    class Model:
+        def get_embedding_dimension(self) -> int:
+            return 3
+
+    def fake_load(model: str, path: str, device: str, backend: str, cache_dir: Path) -> Model:
+        loaded.append((backend, cache_dir))
+        return Model()
+
+    monkeypatch.setattr(rag.embeddings, "_load", fake_load)
+    monkeypatch.setenv("QUELLE_EMBED__BACKEND", "torch")
+    monkeypatch.setenv("QUELLE_EMBED__CACHE_DIR", str(tmp_path))
+    assert make_embedder(load_settings().embed).backend == "torch"
+    assert rag.embeddings.SentenceTransformerEmbedder().backend == "torch"  # callers that pass no backend too
+    assert loaded == [("torch", tmp_path), ("torch", tmp_path)]
+
+
+class FakeExport(OnnxInt8Export):
+    """The cache logic over a stand-in export: two small files instead of sentence-transformers' ONNX files."""
+
+    writes = 0
+
+    def _write(self, folder: Path) -> None:
+        FakeExport.writes += 1
+        (folder / "onnx").mkdir()
+        (folder / "onnx" / "model_qint8_fake.onnx").write_bytes(b"int8 weights " * 100)
+        (folder / "tokenizer.json").write_text("{}")
+
+
+def test_the_export_is_made_once_checked_on_load_and_made_again_when_corrupt(tmp_path: Path) -> None:
+    source = tmp_path / "model"
+    source.mkdir()
+    (source / "model.safetensors").write_bytes(b"fp32 weights")
+    FakeExport.writes = 0
+    export = FakeExport(source, tmp_path / "cache")
+    target = export.ensure()
+    assert FakeExport.writes == 1 and export.valid() and export.file_name == "onnx/model_qint8_fake.onnx"
+    assert FakeExport(source, tmp_path / "cache").ensure() == target and FakeExport.writes == 1
+
+    (target / export.file_name).write_bytes(b"truncated")  # a corrupt file: its hash no longer matches
+    assert not export.valid()
+    assert FakeExport(source, tmp_path / "cache").ensure() == target and FakeExport.writes == 2
+    assert (target / export.file_name).read_bytes() == b"int8 weights " * 100
+    (target / MANIFEST).unlink()  # an export cut short before its manifest was written
+    assert FakeExport(source, tmp_path / "cache").ensure() == target and FakeExport.writes == 3
+    assert [p.name for p in target.parent.iterdir() if not p.name.endswith(".lock")] == [target.name]  # no leftovers
+
+    (source / "model.safetensors").write_bytes(b"other fp32 weights")  # another model: another export
+    assert FakeExport(source, tmp_path / "cache").ensure() != target and FakeExport.writes == 4
+
+
+def test_a_failed_export_leaves_nothing_behind(tmp_path: Path) -> None:
+    class Failing(OnnxInt8Export):
+        def _write(self, folder: Path) -> None:
+            (folder / "onnx").mkdir()
+            (folder / "onnx" / "partial.onnx").write_bytes(b"half")
+            raise OSError("disk full")
+
+    source = tmp_path / "model"
+    source.mkdir()
+    (source / "config.json").write_text("{}")
+    with pytest.raises(OSError, match="disk full"):
+        Failing(source, tmp_path / "cache").ensure()
+    assert [p.name for p in (tmp_path / "cache" / "onnx-int8").iterdir() if not p.name.endswith(".lock")] == []
+
+
+@pytest.mark.slow
+def test_onnx_int8_agrees_with_torch_fp32(embedder) -> None:  # type: ignore[no-untyped-def]
+    """The real export (sentence-transformers, offline from the installed model) against the fp32 model."""
+    from rag.embeddings import SentenceTransformerEmbedder
+
+    texts = ["Huawei baut den Ascend 910C.",
+             "ByteDance spent two billion dollars on Nvidia chips last year, Reuters said.",
+             "Wie viele H20-GPUs will Nvidia in diesem Jahr nach China liefern?",
+             "The export rules cover chips made with American tools."]
+    torch = SentenceTransformerEmbedder(backend="torch")
+    onnx = embedder if embedder.backend == "onnx-int8" else SentenceTransformerEmbedder(backend="onnx-int8")
+    cosines = np.sum(torch.embed_batch(texts) * onnx.embed_batch(texts), axis=1)
+    assert onnx.dimension == torch.dimension == 384
+    assert cosines.min() >= 0.98, cosines
+    assert float(np.linalg.norm(onnx.embed_query(texts[0]))) == pytest.approx(1.0, abs=1e-5)

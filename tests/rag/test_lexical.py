@@ -142,20 +142,73 @@ def test_scores_are_lucene_bm25() -> None:
     assert expected[0] > expected[1] > 0 and expected[2] > 0
 
 
-def test_a_shared_term_cache_analyses_each_chunk_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_postings_analyse_each_chunk_once_and_snapshots_never_change(monkeypatch: pytest.MonkeyPatch) -> None:
     import rag.lexical
-    from rag.lexical import TermCache
+    from rag.lexical import BM25Postings
 
     calls: list[str] = []
     real = rag.lexical.analyze
     monkeypatch.setattr(rag.lexical, "analyze", lambda text, *a: calls.append(text) or real(text, *a))
-    cache = TermCache()
-    first = BM25Index.build([("a", "Huawei baut Chips", "de"), ("b", "Nvidia liefert", "de")], cache)
-    second = BM25Index.build([("b", "Nvidia liefert", "de"), ("c", "Baidu bestellt Chips", "de")], cache)
+    postings = BM25Postings()
+    postings.update(added=[("a", "Huawei baut Chips"), ("b", "Nvidia liefert")])
+    first = postings.snapshot()
+    postings.update(removed=["a"], added=[("b", "Nvidia liefert"), ("c", "Baidu bestellt Chips")])
+    second = postings.snapshot()
+    postings.update(added=[("a", "Huawei baut Chips")])  # a chunk id names one content: revived, not analysed
+    third = postings.snapshot()
     assert calls == ["Huawei baut Chips", "Nvidia liefert", "Baidu bestellt Chips"]
-    cache.retain(["b", "c"])
-    assert len(cache) == 2
-    # an index keeps answering after the shared vocabulary grew past it
+    assert len(first) == 2 and len(second) == 2 and len(third) == 3
+    # a snapshot keeps answering as it was after the postings changed and the shared vocabulary grew past it
     assert [cid for cid, _ in first.search("Huawei", 5)] == ["a"]
     assert first.search("Baidu", 5) == []
+    assert second.search("Huawei", 5) == []
     assert [cid for cid, _ in second.search("Chips", 5)] == ["c"]
+    assert sorted(cid for cid, _ in third.search("Chips", 5)) == ["a", "c"]
+
+
+WORDS = ("Huawei Nvidia Baidu Bytedance Chips GPU Ascend 910B H20 Export China Taiwan Fabrik Halbleiter Auftrag "
+         "Milliarden Dollar bestellt liefert Sanktionen Rechenzentrum Modell Training")
+CORPUS = {f"c{i:03d}": " ".join(random.Random(i).sample(WORDS.split(), 8)) for i in range(120)}
+QUERIES = ("Huawei Chips", "Wie viele H20 hat Nvidia geliefert?", "Bytedance Milliarden Dollar", "Ascend 910B",
+           "Sanktionen China Export")
+
+
+def _fresh(ids: list[str]) -> BM25Index:
+    return BM25Index.build([(cid, CORPUS[cid], "de") for cid in ids])
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["appended", "compacted"])
+def test_delete_and_add_in_place_equals_a_fresh_index(compact: bool) -> None:
+    """Scores and order after removals and additions equal an index built from scratch over the same chunks,
+    both while changes sit in appended postings and after they were compacted into a new base."""
+    from rag.lexical import BM25Postings
+
+    rng = random.Random(3)
+    postings = BM25Postings()
+    if compact:
+        postings.compact_dead = postings.compact_postings = 0
+    ids = sorted(rng.sample(sorted(CORPUS), 60))
+    postings.update(added=[(cid, CORPUS[cid]) for cid in ids])
+    for _ in range(6):
+        gone = rng.sample(ids, 7)
+        new = rng.sample(sorted(set(CORPUS) - set(ids)), 9)  # some were removed before: they come back
+        ids = sorted(set(ids) - set(gone) | set(new))
+        postings.update(removed=gone, added=[(cid, CORPUS[cid]) for cid in new])
+        snapshot, fresh = postings.snapshot(), _fresh(ids)
+        assert len(snapshot) == len(fresh) == len(ids)
+        for query in QUERIES:
+            assert snapshot.search(query, 10) == fresh.search(query, 10)
+            allowed = set(ids[::2]).__contains__
+            assert snapshot.search(query, 5, allowed=allowed) == fresh.search(query, 5, allowed=allowed)
+
+
+def test_a_removed_chunk_never_scores() -> None:
+    from rag.analysis import analyze
+    from rag.lexical import BM25Postings
+
+    postings = BM25Postings()
+    postings.update(added=[("a", "Huawei baut Chips"), ("b", "Nvidia baut Chips")])
+    postings.update(removed=["a"])
+    snapshot = postings.snapshot()
+    assert [cid for cid, _ in snapshot.search("Huawei Chips", 5)] == ["b"]
+    assert snapshot.scores(analyze("Huawei", "de")).tolist() == [0.0, 0.0]
