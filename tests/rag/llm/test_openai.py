@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from rag.config import LLMSettings
 from rag.llm import LLMUnavailable
 from rag.llm.openai import OpenAIProvider
 
@@ -17,7 +18,7 @@ QUESTION = [{"role": "user", "content": "What is the capital of France? Answer i
 
 @pytest.fixture(scope="module")
 def server_llm(llama_server: str) -> OpenAIProvider:
-    return OpenAIProvider(llama_server, "smollm2", timeout_s=60, max_tokens=16)
+    return OpenAIProvider(LLMSettings(base_url=llama_server, model="smollm2", timeout_s=60, max_tokens=16))
 
 
 def test_check_passes_on_a_live_server(server_llm: OpenAIProvider) -> None:
@@ -38,7 +39,7 @@ def test_dead_port_is_unavailable_fast() -> None:
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
-    llm = OpenAIProvider(url, timeout_s=2)
+    llm = OpenAIProvider(LLMSettings(base_url=url, timeout_s=2))
     started = time.monotonic()
     for call in (llm.check, lambda: llm.generate(QUESTION), lambda: list(llm.stream(QUESTION))):
         with pytest.raises(LLMUnavailable, match=re.escape(f"cannot reach the LLM server at {url}")):
@@ -56,7 +57,7 @@ def silent_server() -> Iterator[str]:
 
 
 def test_timeout_is_unavailable(silent_server: str) -> None:
-    llm = OpenAIProvider(silent_server, timeout_s=0.5)
+    llm = OpenAIProvider(LLMSettings(base_url=silent_server, timeout_s=0.5))
     started = time.monotonic()
     with pytest.raises(LLMUnavailable, match=re.escape(f"{silent_server} did not answer within 0.5 s")):
         llm.generate(QUESTION)
