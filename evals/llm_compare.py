@@ -39,6 +39,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "gemma-3-270m": {"provider": "llamacpp", "model_path": "bundled:gemma-3-270m"},
     "qwen2.5-coder-0.5b": {"provider": "llamacpp", "model_path": "bundled:qwen2.5-coder-0.5b-instruct"},
     "qwen2.5-coder-1.5b": {"provider": "llamacpp", "model_path": "bundled:qwen2.5-coder-1.5b-instruct"},
+    # The LLM only where quoting cannot answer in the asker's language (LLMSettings.generate_when).
+    "qwen2.5-coder-0.5b-other-language": {"provider": "llamacpp", "model_path": "bundled:qwen2.5-coder-0.5b-instruct",
+                                          "generate_when": "other_language"},
+    "qwen2.5-coder-1.5b-other-language": {"provider": "llamacpp", "model_path": "bundled:qwen2.5-coder-1.5b-instruct",
+                                          "generate_when": "other_language"},
 }
 
 
@@ -59,15 +64,18 @@ class Row:
 
 
 def items_of(set_path: Path, split: str, limit: int | None) -> list[dict[str, Any]]:
-    """The set's items of `split`, the first `limit` of them. A set without a recorded split gets the split
-    evals.splits would record (it is drawn deterministically)."""
+    """The set's items of `split`, or `limit` of them spread evenly over the set (so both languages and the
+    unanswerable items stay in). A set without a recorded split gets the split evals.splits would record (it
+    is drawn deterministically)."""
     items = yaml.safe_load(set_path.read_text(encoding="utf-8"))
     if set_path.stem in recorded():
         chosen = select(set_path, items, split)
     else:
         test = set(draw(items))
         chosen = [i for i in items if (str(i["id"]) in test) == (split == "test")]
-    return chosen[:limit] if limit else chosen
+    if not limit or limit >= len(chosen):
+        return chosen
+    return [chosen[i * len(chosen) // limit] for i in range(limit)]
 
 
 def timed_ask(quelle: Quelle, question: str) -> tuple[Any, float, float | None]:
@@ -107,7 +115,9 @@ def run_config(name: str, sets: Sequence[tuple[Path, int | None]], split: str) -
             data["store"]["chroma_host"] = None
             quelle = Quelle(Settings.model_validate(data))
             quelle.ingest([corpus_of(set_path)], show_progress=False)
-            quelle.ask(str(items[0]["question"]))  # warm-up: loads the model; not measured
+            quelle.ask(str(items[0]["question"]))  # warm-up, not measured: the embedder's first encode
+            if quelle.llm.generates:
+                quelle.llm.generate([{"role": "user", "content": "Hallo"}], max_tokens=1)  # loads the model
             for item in items:
                 answer, ask_ms, first_ms = timed_ask(quelle, str(item["question"]))
                 outcome = judge(item, answer, quelle)

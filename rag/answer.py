@@ -8,7 +8,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from rag.chunking import split_sentences
-from rag.config import AnswerSettings
+from rag.config import AnswerSettings, LLMSettings
 from rag.evidence import EvidenceSelection
 from rag.llm import LLMError, LLMProvider
 from rag.llm.prompt import build_messages
@@ -144,12 +144,19 @@ class Answerer:
     """Turns a question and its evidence into a verified answer, with the LLM or without it. Settings are the only
     source of its figures (rag.config.AnswerSettings, LLMSettings.max_tokens)."""
 
-    def __init__(self, llm: LLMProvider, settings: AnswerSettings, *, max_tokens: int) -> None:
+    def __init__(self, llm: LLMProvider, settings: AnswerSettings, llm_settings: LLMSettings) -> None:
         self.llm = llm
         self.extractive_k = settings.extractive_k
         self.refuse_below = settings.refuse_below
         self.prompt_k = settings.prompt_k
-        self.max_tokens = max_tokens
+        self.max_tokens = llm_settings.max_tokens
+        self.generate_when = llm_settings.generate_when
+
+    def generates(self, question: Question, evidence: Sequence[Evidence]) -> bool:
+        """Whether the LLM phrases this answer (see LLMSettings.generate_when)."""
+        if not self.llm.generates or not evidence:
+            return False
+        return self.generate_when == "always" or evidence_language(evidence) != question.language
 
     def refuses(self, selection: EvidenceSelection) -> bool:
         """Too weak to answer: no evidence, low support, the question names something the documents don't, asks
@@ -179,7 +186,7 @@ class Answerer:
             yield Final(assemble([], evidence, mode="refused", language=language, timings=timings))
             return
         quoted = extractive(evidence, self.extractive_k)
-        if not self.llm.generates:
+        if not self.generates(question, evidence):
             for i, s in enumerate(quoted):
                 yield Delta(("" if i == 0 else " ") + s.text)
             yield Final(assemble(quoted, evidence, mode="extractive", language=language, timings=timings))
@@ -229,8 +236,7 @@ class Answerer:
     def _generated_sentences(self, question: Question, evidence: Sequence[Evidence]) -> Iterator[str]:
         """Complete sentences (with any trailing citations) from the LLM's token stream."""
         quotes = [(e.id, e.quote) for e in evidence]
-        messages = build_messages(question.text, quotes, question.language,
-                                  detect_language(" ".join(q for _, q in quotes)))
+        messages = build_messages(question.text, quotes, question.language, evidence_language(evidence))
         buffer = ""
         for token in self.llm.stream(messages, max_tokens=self.max_tokens):
             buffer += token
@@ -239,6 +245,11 @@ class Answerer:
                 buffer = buffer[cut:]
         if buffer.strip():
             yield buffer.strip()
+
+
+def evidence_language(evidence: Sequence[Evidence]) -> str:
+    """The language the evidence is written in."""
+    return detect_language(" ".join(e.quote for e in evidence))
 
 
 def final_answer(events: Iterable[AnswerEvent]) -> Answer:

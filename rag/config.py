@@ -75,6 +75,12 @@ class LLMSettings(BaseModel):
         "llamacpp",
         description="llamacpp: a local GGUF file; openai: any OpenAI-compatible server; none: extractive only.",
     )
+    generate_when: Literal["always", "other_language"] = Field(
+        "always",
+        description="When to ask the LLM: always, or only when the evidence is in another language than the question "
+        "(an English question over German text), where a quote cannot answer in the asker's language. Otherwise the "
+        "evidence is quoted, in milliseconds.",
+    )
     model_path: str = Field(
         "bundled:smollm2-135m-instruct",
         description="GGUF file for llamacpp, or 'bundled:<name>' for a model shipped in installed packages "

@@ -193,3 +193,16 @@ def test_every_seed_answer_has_exact_offsets(seeded) -> None:  # type: ignore[no
             assert body[c.start : c.end] == c.quote, item["id"]
             cited += 1
     assert cited >= len(items) // 2
+
+
+def test_the_llm_only_for_other_language_evidence(seeded) -> None:  # type: ignore[no-untyped-def]
+    llm = ScriptedLLM("ByteDance spent 2 billion dollars on Nvidia chips last year.")
+    seeded.answerer.llm = llm
+    seeded.answerer.generate_when = "other_language"
+    try:
+        german = seeded.ask("Wie viel hat Bytedance im vergangenen Jahr für Nvidia-Chips ausgegeben?")
+        assert german.mode == "extractive" and llm.prompts == []  # a German quote answers a German question
+        english = seeded.ask("How much did ByteDance spend on Nvidia chips last year?")
+        assert english.mode == "generated" and len(llm.prompts) == 1
+    finally:
+        seeded.answerer.generate_when = "always"
