@@ -1,4 +1,4 @@
-"""Answers from evidence: quote it (a draft), prompt the LLM, attribute and verify its sentences, else quote or refuse."""
+"""Answers from evidence: a quoted draft, the LLM's sentences attributed and verified, else the quote or a refusal."""
 
 from __future__ import annotations
 

@@ -72,8 +72,10 @@ class LLMSettings(BaseModel):
     """The model that phrases answers. The verifier, not the model, decides what is shown."""
 
     provider: Literal["llamacpp", "openai", "none"] = Field(
-        "llamacpp",
-        description="llamacpp: a local GGUF file; openai: any OpenAI-compatible server; none: extractive only.",
+        "none",
+        description="none: extractive only (the default: no local model beat quoting within the latency target on "
+        "this 2-core machine, evals/reports/llm-compare.md); llamacpp: a local GGUF file; openai: any "
+        "OpenAI-compatible server (Ollama, vLLM, llama.cpp server).",
     )
     generate_when: Literal["always", "other_language"] = Field(
         "always",

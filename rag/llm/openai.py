@@ -30,8 +30,8 @@ class OpenAIProvider(LLMProvider):
         self.timeout_s = settings.timeout_s
         self.max_tokens = settings.max_tokens
         self.temperature = settings.temperature
-        self._client = openai.OpenAI(base_url=self.base_url, api_key=settings.api_key.get_secret_value() or "not-needed",
-                                     timeout=settings.timeout_s, max_retries=0)
+        api_key = settings.api_key.get_secret_value() or "not-needed"
+        self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key, timeout=settings.timeout_s, max_retries=0)
 
     @classmethod
     def from_settings(cls, settings: LLMSettings) -> OpenAIProvider:
