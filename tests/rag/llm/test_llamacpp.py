@@ -13,6 +13,9 @@ from rag.llm import LLMBusy, LLMUnavailable
 from rag.llm.llamacpp import LlamaCppProvider, _fold_system, default_model_path
 from rag.llm.prompt import build_messages
 
+# The real bundled model (SmolLM2) runs in most of these tests.
+pytestmark = pytest.mark.slow
+
 QUESTION = [{"role": "user", "content": "What is the capital of France? Answer in one short sentence."}]
 
 

@@ -21,14 +21,17 @@ def server_llm(llama_server: str) -> OpenAIProvider:
     return OpenAIProvider(LLMSettings(base_url=llama_server, model="smollm2", timeout_s=60, max_tokens=16))
 
 
+@pytest.mark.slow  # a real llama.cpp server with SmolLM2
 def test_check_passes_on_a_live_server(server_llm: OpenAIProvider) -> None:
     server_llm.check()
 
 
+@pytest.mark.slow  # a real llama.cpp server with SmolLM2
 def test_generate(server_llm: OpenAIProvider) -> None:
     assert "Paris" in server_llm.generate(QUESTION)
 
 
+@pytest.mark.slow  # a real llama.cpp server with SmolLM2
 def test_stream(server_llm: OpenAIProvider) -> None:
     chunks = list(server_llm.stream(QUESTION, max_tokens=12))
     assert len(chunks) >= 3
