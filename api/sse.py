@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.errors import Problem, problem_for
-from rag.schema import Answer, AnswerEvent, Delta, Final
+from rag.schema import Answer, AnswerEvent, Delta, Draft, Final
 
 
 class EventFormat(Protocol):
@@ -18,6 +18,7 @@ class EventFormat(Protocol):
 
     def opening(self) -> list[str]: ...
     def delta(self, text: str) -> str: ...
+    def draft(self, answer: Answer) -> list[str]: ...
     def final(self, answer: Answer) -> list[str]: ...
     def error(self, problem: Problem) -> str: ...
     def closing(self) -> list[str]: ...
@@ -27,7 +28,9 @@ async def stream_answer(events: Iterator[AnswerEvent], fmt: EventFormat,
                         on_final: Callable[[Answer], None] = lambda answer: None) -> StreamingResponse:
     """Retrieval runs before the response starts, so an unknown filter or a store outage is still a proper status
     code. A failure after that goes out as the format's error event. If the answer text never came as deltas (a
-    refusal), it comes as one delta before the final answer, so the deltas of every stream add up to its answer."""
+    refusal, or a quoted draft that stood), it comes as one delta before the final answer, so the deltas of every
+    stream add up to its answer. A draft (the quoted evidence while an answer is generated) goes out as the format
+    decides: it is no delta."""
     first = await run_in_threadpool(next, events)
 
     async def body() -> AsyncIterator[str]:
@@ -39,6 +42,9 @@ async def stream_answer(events: Iterator[AnswerEvent], fmt: EventFormat,
                 if isinstance(event, Delta):
                     streamed = True
                     yield fmt.delta(event.text)
+                elif isinstance(event, Draft):
+                    for line in fmt.draft(event.answer):
+                        yield line
                 elif isinstance(event, Final):
                     if not streamed and event.answer.answer:
                         yield fmt.delta(event.answer.answer)
@@ -67,13 +73,17 @@ def event(name: str | None, data: Any) -> str:
 
 
 class QuelleEvents:
-    """/v1/ask: `token` events, one `answer` event with the answer object, then `done`."""
+    """/v1/ask: maybe a `draft` event (the quoted answer object, shown until the generated text replaces it), `token`
+    events, one `answer` event with the answer object (its `mode` says which answer stood), then `done`."""
 
     def opening(self) -> list[str]:
         return []
 
     def delta(self, text: str) -> str:
         return event("token", {"text": text})
+
+    def draft(self, answer: Answer) -> list[str]:
+        return [event("draft", answer.to_dict())]
 
     def final(self, answer: Answer) -> list[str]:
         return [event("answer", answer.to_dict())]

@@ -1,20 +1,21 @@
-"""Answers from evidence: prompt the LLM, parse cited sentences, keep the verified ones, else quote or refuse."""
+"""Answers from evidence: a quoted draft, the LLM's sentences attributed and verified, else the quote or a refusal."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from rag.text import content_terms, extract_numbers
 from rag.chunking import split_sentences
+from rag.config import AnswerSettings, LLMSettings
 from rag.evidence import EvidenceSelection
-from rag.question import Question, states
 from rag.llm import LLMError, LLMProvider
 from rag.llm.prompt import build_messages
-from rag.schema import Answer, AnswerEvent, AnswerSentence, Delta, Evidence, Final
-from rag.verify import verify_sentence
+from rag.question import Question, states
+from rag.schema import Answer, AnswerEvent, AnswerSentence, Delta, Draft, Evidence, Final
+from rag.text import content_terms, detect_language, extract_numbers
+from rag.verify import attribute, without_markers
 
 _CITATION = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 _LEADING_CITATIONS = re.compile(r"(?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\][.,;:]?)+\s*")
@@ -30,8 +31,8 @@ REFUSAL = {
 
 
 @dataclass
-class Draft:
-    """The LLM's sentences after verification, before the answer object is assembled."""
+class Checked:
+    """Generated sentences after attribution and verification, before the answer object is assembled."""
 
     kept: list[AnswerSentence]
     rejected: list[AnswerSentence]
@@ -57,27 +58,38 @@ def _cited(sentence: str) -> list[int]:
     return list(dict.fromkeys(int(n) for group in _CITATION.findall(sentence) for n in group.split(",")))
 
 
-def verify_draft(text: str, evidence: Sequence[Evidence], question: Question) -> Draft:
-    """Keep each sentence that cites only given evidence, is supported by what it cites, and answers
-    something: it says more than the question, and states a number or a date where one is asked for."""
-    by_id = {e.id: e for e in evidence}
+def check_generated(text: str, evidence: Sequence[Evidence], question: Question) -> Checked:
+    """Attribute each generated sentence to the evidence that supports it (rag.verify.attribute) and keep it, with
+    those citations, if it also answers something: it says more than the question, and states a number or a date
+    where one is asked for. A sentence needs no [n]; the markers a model does write are checked as written."""
+    quotes = {e.id: e.quote for e in evidence}
     asked = content_terms(question.text)
     kept: list[AnswerSentence] = []
     rejected: list[AnswerSentence] = []
     for sentence, cited in parse_sentences(text):
-        plain = _CITATION.sub("", sentence).strip()
-        if not plain:
+        plain = without_markers(sentence)
+        if not plain.strip(" .,;:"):
             continue
-        valid = [n for n in cited if n in by_id]
-        ok = (
-            bool(valid)
-            and len(valid) == len(cited)
-            and (question.asks not in ("quantity", "date") or states(question.asks, plain, "", question))
+        answers = (
+            (question.asks not in ("quantity", "date") or states(question.asks, plain, "", question))
             and bool(content_terms(plain) - asked or extract_numbers(plain))
-            and verify_sentence(plain, [by_id[n].quote for n in valid], question.text).supported
         )
-        (kept if ok else rejected).append(AnswerSentence(text=sentence, citations=valid, supported=ok))
-    return Draft(kept, rejected)
+        found = attribute(plain, quotes, question.text, cited) if answers else None
+        if found is not None and found.supported:
+            kept.append(AnswerSentence(text=with_markers(plain, found.citations), citations=list(found.citations),
+                                       supported=True))
+        else:
+            rejected.append(AnswerSentence(text=sentence, citations=cited, supported=False))
+    return Checked(kept, rejected)
+
+
+def with_markers(sentence: str, citations: Sequence[int]) -> str:
+    """The sentence with its citations as [n] before its closing full stop: "… bestellt [1][2]." """
+    markers = "".join(f"[{n}]" for n in citations)
+    body = sentence.rstrip()
+    if body[-1:] in ".!?":
+        return f"{body[:-1].rstrip()} {markers}{body[-1]}"
+    return f"{body} {markers}"
 
 
 def extractive(evidence: Sequence[Evidence], k: int) -> list[AnswerSentence]:
@@ -131,14 +143,22 @@ def renumber_text(text: str, order: dict[int, int]) -> str:
 
 
 class Answerer:
-    """Turns a question and its evidence into a verified answer, with the LLM or without it."""
+    """Turns a question and its evidence into a verified answer, with the LLM or without it. Settings are the only
+    source of its figures (rag.config.AnswerSettings, LLMSettings.max_tokens)."""
 
-    def __init__(self, llm: LLMProvider, *, extractive_k: int = 2, refuse_below: float = 0.35,
-                 max_tokens: int | None = None) -> None:
+    def __init__(self, llm: LLMProvider, settings: AnswerSettings, llm_settings: LLMSettings) -> None:
         self.llm = llm
-        self.extractive_k = extractive_k
-        self.refuse_below = refuse_below
-        self.max_tokens = max_tokens
+        self.extractive_k = settings.extractive_k
+        self.refuse_below = settings.refuse_below
+        self.prompt_k = settings.prompt_k
+        self.max_tokens = llm_settings.max_tokens
+        self.generate_when = llm_settings.generate_when
+
+    def generates(self, question: Question, evidence: Sequence[Evidence]) -> bool:
+        """Whether the LLM phrases this answer (see LLMSettings.generate_when)."""
+        if not self.llm.generates or not evidence:
+            return False
+        return self.generate_when == "always" or evidence_language(evidence) != question.language
 
     def refuses(self, selection: EvidenceSelection) -> bool:
         """Too weak to answer: no evidence, low support, the question names something the documents don't, asks
@@ -158,50 +178,67 @@ class Answerer:
     def stream(
         self, question: Question, selection: EvidenceSelection, timings: dict[str, float]
     ) -> Iterator[AnswerEvent]:
-        """Yield verified answer text as it is produced (Delta), then the answer (Final). Unverified text is never yielded:
-        the LLM's output is checked sentence by sentence before it is passed on."""
+        """Yield the answer as it is produced, verified: without an LLM the quoted evidence (Delta) and the answer
+        (Final). With one, the quoted evidence first as a Draft (an extractive answer, ready in milliseconds),
+        then the generated sentences that pass attribution and verification (Delta), then the answer (Final):
+        the generated one if any sentence was kept, else the draft's extractive answer."""
         evidence = selection.evidence
         language = question.language
         if self.refuses(selection):
             yield Final(assemble([], evidence, mode="refused", language=language, timings=timings))
             return
-        kept: list[AnswerSentence] = []
-        rejected: list[AnswerSentence] = []
-        verify_ms = 0.0
-        order: dict[int, int] = {}
-        if self.llm.generates:
-            started = time.perf_counter()
-            try:
-                for count, sentence in enumerate(self._generated_sentences(question, evidence, language), 1):
-                    checked = time.perf_counter()
-                    draft = verify_draft(sentence, evidence, question)
-                    verify_ms += (time.perf_counter() - checked) * 1000
-                    seen = {_CITATION.sub("", s.text).strip() for s in kept}
-                    draft.kept = [s for s in draft.kept if _CITATION.sub("", s.text).strip() not in seen]
-                    for good in draft.kept:
-                        for n in good.citations:  # the same first-use numbering assemble() applies
-                            order.setdefault(n, len(order) + 1)
-                        yield Delta(("" if not kept and good is draft.kept[0] else " ") + renumber_text(good.text, order))
-                    kept += draft.kept
-                    rejected += draft.rejected
-                    if count >= MAX_GENERATED_SENTENCES:
-                        break  # answers are one or two sentences; stop a rambling model early
-            except LLMError:
-                pass  # the LLM failed: keep what was verified (already streamed), else quote the evidence
-            timings["generate"] = round((time.perf_counter() - started) * 1000 - verify_ms, 1)
-        timings["verify"] = round(verify_ms, 1)
+        quoted = extractive(evidence, self.extractive_k)
+        if not self.generates(question, evidence):
+            for i, s in enumerate(quoted):
+                yield Delta(("" if i == 0 else " ") + s.text)
+            yield Final(assemble(quoted, evidence, mode="extractive", language=language, timings=timings))
+            return
+        yield Draft(assemble(quoted, evidence, mode="extractive", language=language, timings=dict(timings)))
+        kept, rejected = yield from self._generated(question, evidence, timings)
         if kept:
             yield Final(assemble(kept, evidence, mode="generated", language=language, timings=timings,
                                  rejected=rejected))
-            return
-        quoted = extractive(evidence, self.extractive_k)
-        for i, s in enumerate(quoted):
-            yield Delta(("" if i == 0 else " ") + s.text)
-        yield Final(assemble(quoted, evidence, mode="extractive", language=language, timings=timings, rejected=rejected))
+        else:
+            yield Final(assemble(quoted, evidence, mode="extractive", language=language, timings=timings,
+                                 rejected=rejected))
 
-    def _generated_sentences(self, question: Question, evidence: Sequence[Evidence], language: str) -> Iterator[str]:
-        """Complete sentences (with their trailing citations) from the LLM's token stream."""
-        messages = build_messages(question.text, [(e.id, e.quote) for e in evidence], language)
+    def _generated(
+        self, question: Question, evidence: Sequence[Evidence], timings: dict[str, float]
+    ) -> Generator[Delta, None, tuple[list[AnswerSentence], list[AnswerSentence]]]:
+        """Stream the LLM's sentences that pass (as Delta, numbered as assemble() will number them); return the
+        kept and the rejected ones. An LLM failure ends generation with what was kept so far."""
+        kept: list[AnswerSentence] = []
+        rejected: list[AnswerSentence] = []
+        order: dict[int, int] = {}
+        verify_ms = 0.0
+        started = time.perf_counter()
+        prompted = list(evidence[: self.prompt_k])
+        try:
+            for count, sentence in enumerate(self._generated_sentences(question, prompted), 1):
+                checked_at = time.perf_counter()
+                checked = check_generated(sentence, evidence, question)
+                verify_ms += (time.perf_counter() - checked_at) * 1000
+                seen = {without_markers(s.text) for s in kept}
+                for good in checked.kept:
+                    if without_markers(good.text) in seen:
+                        continue
+                    for n in good.citations:  # the same first-use numbering assemble() applies
+                        order.setdefault(n, len(order) + 1)
+                    yield Delta(("" if not kept else " ") + renumber_text(good.text, order))
+                    kept.append(good)
+                rejected += checked.rejected
+                if count >= MAX_GENERATED_SENTENCES:
+                    break  # answers are one or two sentences; stop a rambling model early
+        except LLMError:
+            pass  # the LLM failed: keep what was verified (already streamed), else the quoted draft stands
+        timings["generate"] = round((time.perf_counter() - started) * 1000 - verify_ms, 1)
+        timings["verify"] = round(verify_ms, 1)
+        return kept, rejected
+
+    def _generated_sentences(self, question: Question, evidence: Sequence[Evidence]) -> Iterator[str]:
+        """Complete sentences (with any trailing citations) from the LLM's token stream."""
+        quotes = [(e.id, e.quote) for e in evidence]
+        messages = build_messages(question.text, quotes, question.language, evidence_language(evidence))
         buffer = ""
         for token in self.llm.stream(messages, max_tokens=self.max_tokens):
             buffer += token
@@ -210,6 +247,11 @@ class Answerer:
                 buffer = buffer[cut:]
         if buffer.strip():
             yield buffer.strip()
+
+
+def evidence_language(evidence: Sequence[Evidence]) -> str:
+    """The language the evidence is written in."""
+    return detect_language(" ".join(e.quote for e in evidence))
 
 
 def final_answer(events: Iterable[AnswerEvent]) -> Answer:

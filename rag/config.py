@@ -72,6 +72,10 @@ class AnswerSettings(BaseModel):
 
     evidence_k: int = Field(4, ge=1, le=20, description="Evidence sentences given to the LLM.")
     extractive_k: int = Field(2, ge=1, le=10, description="Evidence sentences quoted in an extractive answer.")
+    prompt_k: int = Field(
+        3, ge=1, le=20, description="The best evidence sentences given to the LLM (the small models lose the thread "
+        "in more); a generated sentence may still be attributed to any of the evidence_k sentences.",
+    )
     refuse_below: float = Field(
         0.45,
         description="Refuse when the evidence support (rag.evidence: best sentence cosine and question-word "
@@ -83,11 +87,22 @@ class LLMSettings(BaseModel):
     """The model that phrases answers. The verifier, not the model, decides what is shown."""
 
     provider: Literal["llamacpp", "openai", "none"] = Field(
-        "llamacpp",
-        description="llamacpp: a local GGUF file; openai: any OpenAI-compatible server; none: extractive only.",
+        "none",
+        description="none: extractive only (the default: no local model beat quoting within the latency target on "
+        "this 2-core machine, evals/reports/llm-compare.md); llamacpp: a local GGUF file; openai: any "
+        "OpenAI-compatible server (Ollama, vLLM, llama.cpp server).",
     )
-    model_path: str | None = Field(
-        None, description="GGUF file for llamacpp. Unset: the model shipped in an installed package (see rag/llm)."
+    generate_when: Literal["always", "other_language"] = Field(
+        "always",
+        description="When to ask the LLM: always, or only when the evidence is in another language than the question "
+        "(an English question over German text), where a quote cannot answer in the asker's language. Otherwise the "
+        "evidence is quoted, in milliseconds.",
+    )
+    model_path: str = Field(
+        "bundled:smollm2-135m-instruct",
+        description="GGUF file for llamacpp, or 'bundled:<name>' for a model shipped in installed packages "
+        "(rag.llm.llamacpp.BUNDLED_MODELS: smollm2-135m-instruct, gemma-3-270m, qwen2.5-coder-0.5b-instruct, "
+        "qwen2.5-coder-1.5b-instruct; the last two need the 'models' extra).",
     )
     base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible server URL (provider openai).")
     model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")

@@ -139,10 +139,18 @@ class Delta:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """An early verified answer (the evidence quoted, mode 'extractive') while a better one is being generated.
+    Deltas after it belong to the generated answer; the Final answer says which one stands (its mode)."""
+
+    answer: Answer
+
+
+@dataclass(frozen=True)
 class Final:
     """The finished answer; the last event of every answer stream."""
 
     answer: Answer
 
 
-AnswerEvent = Delta | Final
+AnswerEvent = Delta | Draft | Final

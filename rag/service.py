@@ -41,12 +41,7 @@ class Quelle:
         self.indexer = Indexer(self.store, self.embedder, s.chunk)
         self.retriever = HybridRetriever(self.store, self.embedder, s.retrieval.candidates, s.retrieval.rrf_k)
         self.sentence_vectors = SentenceVectors(self.embedder)
-        self.answerer = Answerer(
-            self.llm,
-            extractive_k=s.answer.extractive_k,
-            refuse_below=s.answer.refuse_below,
-            max_tokens=s.llm.max_tokens,
-        )
+        self.answerer = Answerer(self.llm, s.answer, s.llm)
 
     # -- documents ----------------------------------------------------------------------------
 

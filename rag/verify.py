@@ -1,9 +1,12 @@
-"""Grounding verifier: does the evidence a sentence cites support its numbers, names and key terms?"""
+"""Grounding verifier: does evidence support a sentence's numbers, qualifiers, negation, dates, names and key terms?
+And attribution: which evidence sentences support a generated sentence that cites none."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 from rag.text import (
     QUANTITY_WORDS,
@@ -16,8 +19,10 @@ from rag.text import (
     name_of,
     names,
     number_term,
+    numbers_match,
     word_forms,
 )
+from rag.text.claims import NEGATION, months, negated, quantities
 
 # Same language: at least this share of the sentence's own key words must occur in the cited evidence.
 MIN_TERM_SUPPORT = 0.5
@@ -47,17 +52,59 @@ def verify_sentence(sentence: str, cited_texts: Sequence[str], question: str = "
         return Verdict(False, ("no cited evidence",))
     evidence = TermMatcher.of(texts)
     language = detect_language(sentence)
-    reasons = [*_missing_numbers(sentence, evidence), *_missing_names(sentence, language, evidence)]
+    reasons = [*_missing_numbers(sentence, language, evidence), *_missing_names(sentence, language, evidence)]
+    reasons += _changed_qualifiers(sentence, language, texts)
+    reasons += _changed_negation(sentence, texts)
+    reasons += _missing_months(sentence, texts)
     reasons += _weak_terms(sentence, language, evidence, question)
     return Verdict(not reasons, tuple(reasons))
 
 
-def _missing_numbers(sentence: str, evidence: TermMatcher) -> list[str]:
+def _missing_numbers(sentence: str, language: str, evidence: TermMatcher) -> list[str]:
+    # The sentence's own language reads its scale words: an English "billion" is 10^9, a German "Billion" 10^12.
     return [
         f"number {number_term(value)} not in cited evidence"
-        for value in dict.fromkeys(extract_numbers(sentence))
+        for value in dict.fromkeys(extract_numbers(sentence, language))
         if not evidence.has_number(value)
     ]
+
+
+def _changed_qualifiers(sentence: str, language: str, texts: Sequence[str]) -> list[str]:
+    """A number must keep the evidence's qualifier: "weniger als 30.000" is not "30,000", "über 100.000" not
+    "100,000", "rund 62 Millionen" not "62 million". Adding "about" to an exact number is allowed."""
+    stated = [q for text in texts for q in quantities(text, detect_language(text))]
+    reasons: list[str] = []
+    for claim in quantities(sentence, language):
+        found = {q.qualifier for q in stated if numbers_match(q.value, claim.value)}
+        if not found or claim.qualifier in found or (claim.qualifier == "about" and None in found):
+            continue
+        said = " or ".join(sorted(k or "exact" for k in found))
+        reasons.append(f"number {number_term(claim.value)} stated as {claim.qualifier or 'exact'}, "
+                       f"the evidence says {said}")
+    return reasons
+
+
+# Words this close after a negation ("keine Nvidia-Chips", "not a customer") are what it denies.
+_NEGATED_SCOPE_CHARS = 40
+
+
+def _changed_negation(sentence: str, texts: Sequence[str]) -> list[str]:
+    """A negated sentence needs negated evidence; an affirmative one must not restate what the evidence denies."""
+    if negated(sentence):
+        return [] if any(negated(t) for t in texts) else ["negation not in cited evidence"]
+    said = TermMatcher.of([sentence])
+    for text in texts:
+        for match in NEGATION.finditer(text):
+            denied = _key_words(text[match.end():match.end() + _NEGATED_SCOPE_CHARS], detect_language(text))[:3]
+            if denied and sum(said.has_word(w) for w in denied) >= min(2, len(denied)):
+                return [f"the evidence denies what the sentence states ({match.group(0)} {' '.join(denied)})"]
+    return []
+
+
+def _missing_months(sentence: str, texts: Sequence[str]) -> list[str]:
+    """Every month the sentence names must be named by the evidence (years are numbers, checked above)."""
+    found = set().union(*(months(t) for t in texts))
+    return [f"month {m} not in cited evidence" for m in sorted(months(sentence) - found)]
 
 
 def _missing_names(sentence: str, language: str, evidence: TermMatcher) -> list[str]:
@@ -107,3 +154,66 @@ def _key_words(text: str, language: str) -> list[str]:
             continue
         words[folded] = None
     return list(words)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Which evidence supports a sentence (by evidence id); no citations means none does, and `reasons` say why."""
+
+    citations: tuple[int, ...]
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def supported(self) -> bool:
+        return bool(self.citations)
+
+
+# Evidence sentences tried alone, and pairs among the best few (a sentence may join facts of two sentences).
+ATTRIBUTION_SINGLES = 4
+ATTRIBUTION_PAIRS_OF = 3
+
+
+def attribute(sentence: str, evidence: Mapping[int, str], question: str = "", cited: Sequence[int] = ()) -> Attribution:
+    """The evidence sentences (id -> text) that support `sentence`, checked by verify_sentence. Markers the model
+    wrote (`cited`) are checked as written: if what they cite does not support the sentence, it is unsupported.
+    Without markers the sentences sharing most with it are tried alone, then in pairs; the first that supports it
+    is cited."""
+    if cited:
+        unknown = [n for n in cited if n not in evidence]
+        if unknown:
+            return Attribution((), tuple(f"cites [{n}], which is no evidence" for n in unknown))
+        verdict = verify_sentence(sentence, [evidence[n] for n in cited], question)
+        return Attribution(tuple(cited) if verdict.supported else (), verdict.reasons)
+    ranked = _ranked(sentence, evidence)
+    tries: list[tuple[int, ...]] = [(n,) for n in ranked[:ATTRIBUTION_SINGLES]]
+    tries += list(combinations(ranked[:ATTRIBUTION_PAIRS_OF], 2))
+    reasons: tuple[str, ...] = ("no evidence shares a word, number or name with it",)
+    for ids in tries:
+        verdict = verify_sentence(sentence, [evidence[n] for n in ids], question)
+        if verdict.supported:
+            return Attribution(ids)
+        if len(ids) == 1 and ids[0] == ranked[0]:
+            reasons = verdict.reasons
+    return Attribution((), reasons)
+
+
+def _ranked(sentence: str, evidence: Mapping[int, str]) -> list[int]:
+    """Evidence ids that share anything with the sentence, most shared first (ties: evidence order)."""
+    language = detect_language(sentence)
+    words = _key_words(sentence, language) + sorted(names(sentence, language))
+    values = extract_numbers(sentence, language)
+    overlap: dict[int, int] = {}
+    for n, text in evidence.items():
+        matcher = TermMatcher.of([text])
+        score = sum(matcher.has_word(w) for w in words) + 2 * sum(matcher.has_number(v) for v in values)
+        if score:
+            overlap[n] = score
+    return sorted(overlap, key=lambda n: -overlap[n])
+
+
+_MARKERS = re.compile(r"\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\]")
+
+
+def without_markers(sentence: str) -> str:
+    """The sentence with its [n] markers removed."""
+    return _MARKERS.sub("", sentence).strip()

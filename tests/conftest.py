@@ -133,7 +133,7 @@ def llama_server(tmp_path_factory):  # type: ignore[no-untyped-def]
 
     port = free_port()
     path = tmp_path_factory.mktemp("llama-server")
-    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()),
+    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path("smollm2-135m-instruct")),
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--seed", "0"]
     base_url = f"http://127.0.0.1:{port}/v1"
     with running_server(args, f"{base_url}/models", path / "server.log"):

@@ -47,11 +47,15 @@ function where(c) {
   return [c.title, c.section, c.page ? `p. ${c.page}` : null, `${c.start}–${c.end}`].filter(Boolean).join(" · ");
 }
 
-function showAnswer(answer) {
+// `draft`: the quoted evidence shown while a phrased answer is generated; it stays marked "quoted" and is replaced
+// when the generated answer streams in (or by the final answer, which may be the same quote).
+function showAnswer(answer, draft = false) {
   current = answer;
-  $("answer").classList.remove("streaming");
-  $("answer").innerHTML = renderAnswerText(answer.answer, answer.citations) +
-    ` <span id="mode" class="badge ${escapeHtml(answer.mode)}" title="how this answer was made">${escapeHtml(answer.mode)}</span>`;
+  $("answer").classList.toggle("streaming", draft);
+  const badge = draft
+    ? `<span id="mode" class="badge draft" title="the evidence quoted while a phrased answer is written">quoted</span>`
+    : `<span id="mode" class="badge ${escapeHtml(answer.mode)}" title="how this answer was made">${escapeHtml(answer.mode)}</span>`;
+  $("answer").innerHTML = renderAnswerText(answer.answer, answer.citations) + " " + badge;
   $("citations-heading").hidden = answer.citations.length === 0;
   $("citations").innerHTML = answer.citations.map((c) =>
     `<li data-id="${c.id}"><a class="cite" data-id="${c.id}" href="#source">[${c.id}]</a> ` +
@@ -124,9 +128,13 @@ async function ask(question) {
       buffer = buffer.slice(cut + 2);
       const event = (block.match(/^event: (.*)$/m) || [])[1];
       const data = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "null");
-      if (event === "token") {
-        streamed += data.text;
+      if (event === "draft") {
+        showAnswer(data, true);
+        setStatus("quoted from the sources; writing a phrased answer …");
+      } else if (event === "token") {
+        streamed += data.text; // after a draft, the first token replaces it
         $("answer").textContent = streamed;
+        $("answer").classList.add("streaming");
         setStatus("writing …");
       } else if (event === "answer") {
         showAnswer(data);

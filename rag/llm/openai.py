@@ -18,41 +18,24 @@ class OpenAIProvider(LLMProvider):
 
     name = "openai"
 
-    def __init__(
-        self,
-        base_url: str,
-        model: str = "local",
-        *,
-        api_key: str = "not-needed",
-        timeout_s: float = 60.0,
-        max_tokens: int = 160,
-        temperature: float = 0.0,
-    ) -> None:
+    def __init__(self, settings: LLMSettings) -> None:
         try:
             import openai
         except ImportError:
             raise LLMUnavailable(
                 "provider 'openai' needs the package 'openai' (pip install openai)"
             ) from None
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        self.timeout_s = timeout_s
-        self.max_tokens = max_tokens
-        self.temperature = temperature
-        self._client = openai.OpenAI(
-            base_url=self.base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=0
-        )
+        self.base_url = settings.base_url.rstrip("/")
+        self.model = settings.model
+        self.timeout_s = settings.timeout_s
+        self.max_tokens = settings.max_tokens
+        self.temperature = settings.temperature
+        api_key = settings.api_key.get_secret_value() or "not-needed"
+        self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key, timeout=settings.timeout_s, max_retries=0)
 
     @classmethod
     def from_settings(cls, settings: LLMSettings) -> OpenAIProvider:
-        return cls(
-            settings.base_url,
-            settings.model,
-            api_key=settings.api_key.get_secret_value(),
-            timeout_s=settings.timeout_s,
-            max_tokens=settings.max_tokens,
-            temperature=settings.temperature,
-        )
+        return cls(settings)
 
     def check(self) -> None:
         timeout_s = min(self.timeout_s, CHECK_TIMEOUT_S)

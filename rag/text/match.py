@@ -31,7 +31,8 @@ class TermMatcher:
         tokens = list(iter_tokens(text, compounds=True))
         words = {fold(t.text) for t in tokens}
         forms = set().union(*(word_forms(t.text) for t in tokens)) if tokens else set()
-        return cls(tuple(extract_numbers(text)), frozenset(forms), frozenset(words), detect_language(text))
+        language = detect_language(text)
+        return cls(tuple(extract_numbers(text, language)), frozenset(forms), frozenset(words), language)
 
     def has_number(self, value: float) -> bool:
         return any(numbers_match(value, found) for found in self.numbers)

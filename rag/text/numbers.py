@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from rag.text.normalise import fold
 
 # Scale words after a number ("2 Milliarden", "62 Mio.", "2 billion"). "Billionen" is the German 10^12;
-# a singular "Billion" reads as the English 10^9, which is what it means in answers we check.
+# a singular "Billion" reads as the English 10^9 unless the text is known to be German (GERMAN_SCALES).
 SCALES = {
     "tausend": 1e3, "thousand": 1e3, "thousands": 1e3, "tsd": 1e3,
     "million": 1e6, "millionen": 1e6, "millions": 1e6, "mio": 1e6, "mn": 1e6,
     "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "billion": 1e9, "billions": 1e9, "bn": 1e9,
     "billionen": 1e12, "trillion": 1e12, "trillions": 1e12,
 }
+# A German text's "Billion" is 10^12 (a "Milliarde" is the English billion); "Billiarde" is 10^15.
+GERMAN_SCALES = {**SCALES, "billion": 1e12, "billiarde": 1e15, "billiarden": 1e15}
 # Number words. "ein"/"eine"/"one"/"a" are articles too, so they count only before a scale word.
 _ARTICLE_ONES = frozenset({"a", "an", "one", "ein", "eine", "einer", "einen", "einem"})
 NUMBER_WORDS = {
@@ -24,7 +26,7 @@ NUMBER_WORDS = {
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }
 # Words that state a quantity; the number they belong to is checked as a value, not as a word.
-QUANTITY_WORDS = frozenset(SCALES) | frozenset(NUMBER_WORDS)
+QUANTITY_WORDS = frozenset(GERMAN_SCALES) | frozenset(NUMBER_WORDS)
 GLUED = re.compile(r"(\d+(?:[.,]\d+)?)(st|nd|rd|th|bn|mrd|mio|mn)", re.IGNORECASE)  # "30th", "2bn", "2.5bn"
 _SEPARATOR = re.compile(r"[.,]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -67,19 +69,26 @@ def number_term(value: float) -> str:
     return str(int(value)) if value == int(value) and abs(value) < 1e18 else repr(value)
 
 
-def values_of(words: Sequence[str]) -> list[float]:
+def values_of(words: Sequence[str], language: str | None = None) -> list[float]:
     """The numeric values stated by a run of words, in order (see rag.text.tokens.extract_numbers)."""
-    values: list[float] = []
+    return [value for value, _, _ in numbers_in(words, language)]
+
+
+def numbers_in(words: Sequence[str], language: str | None = None) -> list[tuple[float, int, int]]:
+    """Each number a run of words states: (value, index of its first word, words it uses). With `language`
+    'de', "Billion" is 10^12."""
+    scales = GERMAN_SCALES if language == "de" else SCALES
+    found: list[tuple[float, int, int]] = []
     i = 0
     while i < len(words):
-        value, used = _number_at(words, i)
+        value, used = _number_at(words, i, scales)
         if value is not None:
-            values.append(value)
+            found.append((value, i, used))
         i += used
-    return values
+    return found
 
 
-def _number_at(tokens: Sequence[str], i: int) -> tuple[float | None, int]:
+def _number_at(tokens: Sequence[str], i: int, scales: dict[str, float] = SCALES) -> tuple[float | None, int]:
     """The number starting at tokens[i] (with a following scale word) and how many tokens it used."""
     token, folded = tokens[i], fold(tokens[i])
     nxt = fold(tokens[i + 1]).rstrip(".") if i + 1 < len(tokens) else ""
@@ -93,8 +102,8 @@ def _number_at(tokens: Sequence[str], i: int) -> tuple[float | None, int]:
             value = 1.0
         else:
             return None, 1
-    if nxt in SCALES:
-        return value * SCALES[nxt], 2
+    if nxt in scales:
+        return value * scales[nxt], 2
     return value, 1
 
 

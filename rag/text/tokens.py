@@ -78,8 +78,9 @@ def is_model_token(token: str) -> bool:
 
 
 
-def extract_numbers(text: str) -> list[float]:
+def extract_numbers(text: str, language: str | None = None) -> list[float]:
     """The numeric values a text states, in order: "100.000", "100,000" and "100000" are 100000;
-    "2 Milliarden", "2 Mrd." and "2 billion" are 2e9; "eine Million" and "a million" are 1e6.
+    "2 Milliarden", "2 Mrd." and "2 billion" are 2e9; "eine Million" and "a million" are 1e6; in a text known
+    to be German (`language` 'de') "2 Billionen" and "2 Billion" are 2e12.
     Model names (910B, H20) are no numbers; "one"/"eine" counts only before a scale word."""
-    return values_of([t.text for t in iter_tokens(text)])
+    return values_of([t.text for t in iter_tokens(text)], language)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.api.conftest import SEED_ID, LiveServer, parse_sse, start_server
 
@@ -203,3 +205,39 @@ def test_the_app_builds_its_service_at_start_up(tmp_path: Path) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture()
+def scripted(live_server: LiveServer) -> Iterator[Callable[[str], None]]:
+    """Lets a test make the server's LLM a scripted one; the extractive default comes back after it."""
+    from tests.rag.test_answer import ScriptedLLM
+
+    answerer = live_server.quelle.answerer
+    before = answerer.llm
+
+    def use(reply: str) -> None:
+        answerer.llm = ScriptedLLM(reply)
+
+    yield use
+    answerer.llm = before
+
+
+def test_a_generated_answer_streams_after_the_quoted_draft(live_server: LiveServer, scripted) -> None:  # type: ignore[no-untyped-def]
+    scripted("Baidu hat 1.600 Ascend-910B-Chips bestellt.")
+    with live_server.client() as client:
+        events = parse_sse(client.post("/v1/ask", json={"question": BAIDU_DE, "stream": True}).text)
+    names = [name for name, _ in events]
+    assert names[0] == "draft" and names[-2:] == ["answer", "done"] and set(names[1:-2]) == {"token"}
+    draft, answer = events[0][1], events[-2][1]
+    assert draft["mode"] == "extractive" and "1.600" in draft["answer"] and set(draft) == ANSWER_KEYS
+    assert answer["mode"] == "generated" and answer["answer"] == "Baidu hat 1.600 Ascend-910B-Chips bestellt [1]."
+    assert "".join(data["text"] for name, data in events if name == "token") == answer["answer"]
+
+
+def test_a_draft_that_stands_is_streamed_as_the_answer(live_server: LiveServer, scripted) -> None:  # type: ignore[no-untyped-def]
+    scripted("Baidu hat 7 Chips bestellt.")
+    with live_server.client() as client:
+        events = parse_sse(client.post("/v1/ask", json={"question": BAIDU_DE, "stream": True}).text)
+    assert [name for name, _ in events] == ["draft", "token", "answer", "done"]
+    assert events[-2][1]["mode"] == "extractive" and events[1][1]["text"] == events[-2][1]["answer"]
+    assert events[0][1]["answer"] == events[-2][1]["answer"]

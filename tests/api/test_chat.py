@@ -97,3 +97,23 @@ def test_a_failure_mid_stream_reaches_the_openai_client(live_server: LiveServer,
         model="quelle", messages=[{"role": "user", "content": QUESTION}], stream=True)
     with pytest.raises(APIError, match="our side"):
         list(stream)
+
+
+def test_openai_clients_get_no_draft_only_the_generated_text(live_server: LiveServer) -> None:
+    from tests.rag.test_answer import ScriptedLLM
+
+    answerer = live_server.quelle.answerer
+    before = answerer.llm
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": QUESTION}]
+    try:
+        answerer.llm = ScriptedLLM("Baidu ordered 1,600 Ascend 910B chips.")
+        chunks = list(client_for(live_server).chat.completions.create(model="quelle", messages=messages, stream=True))
+        assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Baidu ordered 1,600 Ascend 910B chips [1]."
+        assert chunks[-1].model_extra["quelle"]["mode"] == "generated"  # type: ignore[index]
+        answerer.llm = ScriptedLLM("Baidu ordered 7 chips.")  # rejected: the quote is sent, once, at the end
+        chunks = list(client_for(live_server).chat.completions.create(model="quelle", messages=messages, stream=True))
+        text = "".join(c.choices[0].delta.content or "" for c in chunks)
+        assert "1.600" in text and text.count("1.600") == 1 and "7 chips" not in text
+        assert chunks[-1].model_extra["quelle"]["mode"] == "extractive"  # type: ignore[index]
+    finally:
+        answerer.llm = before

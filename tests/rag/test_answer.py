@@ -9,7 +9,7 @@ import pytest
 
 from rag.answer import parse_sentences
 from rag.llm import LLMProvider, Message
-from rag.schema import Answer, Delta, Final
+from rag.schema import Answer, Delta, Draft, Final
 from tests.conftest import SEED
 
 
@@ -109,9 +109,36 @@ def test_nothing_verified_falls_back_to_quoting(seeded) -> None:  # type: ignore
     assert_offsets_exact(seeded, answer)
 
 
-def test_uncited_sentences_are_dropped(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_uncited_sentences_are_attributed(seeded) -> None:  # type: ignore[no-untyped-def]
     answer = ask_with(seeded, "Baidu hat 1.600 Chips bestellt.", "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
+    assert answer.mode == "generated"
+    assert answer.answer == "Baidu hat 1.600 Chips bestellt [1]."
+    assert "1.600" in answer.citations[0].quote
+    assert_offsets_exact(seeded, answer)
+
+
+def test_english_answer_over_german_evidence(seeded) -> None:  # type: ignore[no-untyped-def]
+    llm = ScriptedLLM("ByteDance spent 2 billion dollars on Nvidia chips last year.")
+    seeded.answerer.llm = llm
+    answer = seeded.ask("How much did ByteDance spend on Nvidia chips last year?")
+    assert answer.mode == "generated" and answer.language == "en"
+    assert answer.answer == "ByteDance spent 2 billion dollars on Nvidia chips last year [1]."
+    assert "2 Milliarden" in answer.citations[0].quote
+    system = llm.prompts[-1][0]["content"]
+    assert "in English" in system and "translate" in system
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "ByteDance spent 2 million dollars on Nvidia chips last year.",  # Milliarden read as million
+        "ByteDance did not spend money on Nvidia chips.",  # an invented negation
+    ],
+)
+def test_wrong_generated_answers_fall_back_to_quoting(seeded, reply: str) -> None:  # type: ignore[no-untyped-def]
+    answer = ask_with(seeded, reply, "How much did ByteDance spend on Nvidia chips last year?")
     assert answer.mode == "extractive"
+    assert "2 Milliarden" in answer.answer and [s.text for s in answer.rejected] == [reply]
 
 
 @pytest.mark.parametrize(
@@ -125,14 +152,30 @@ def test_questions_the_documents_cannot_answer_are_refused(seeded, question: str
     assert answer.answer.startswith(expected)
 
 
-def test_stream_yields_only_verified_text_then_the_answer(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_stream_yields_the_quoted_draft_then_only_verified_text_then_the_answer(seeded) -> None:  # type: ignore[no-untyped-def]
     seeded.answerer.llm = ScriptedLLM("Baidu hat 1.600 Ascend-910B-Chips bestellt [1]. Es waren 7 Chips [1].")
-    items = list(seeded.ask_stream("Wie viele Ascend-910B-Chips hat Baidu bestellt?"))
-    *deltas, final = items
+    draft, *deltas, final = list(seeded.ask_stream("Wie viele Ascend-910B-Chips hat Baidu bestellt?"))
+    assert isinstance(draft, Draft) and draft.answer.mode == "extractive" and "1.600" in draft.answer.answer
     assert isinstance(final, Final) and all(isinstance(d, Delta) for d in deltas)
     pieces = [d.text for d in deltas]
-    assert "".join(pieces) == final.answer.answer
+    assert "".join(pieces) == final.answer.answer and final.answer.mode == "generated"
     assert "7 Chips" not in "".join(pieces)
+
+
+def test_stream_without_a_kept_sentence_ends_with_the_draft_answer(seeded) -> None:  # type: ignore[no-untyped-def]
+    seeded.answerer.llm = ScriptedLLM("Es waren 7 Chips.")
+    draft, final = list(seeded.ask_stream("Wie viele Ascend-910B-Chips hat Baidu bestellt?"))
+    assert isinstance(draft, Draft) and isinstance(final, Final)
+    assert final.answer.mode == "extractive" and final.answer.answer == draft.answer.answer
+
+
+def test_stream_without_an_llm_has_no_draft(seeded) -> None:  # type: ignore[no-untyped-def]
+    from rag.llm.none import NoLLM
+
+    seeded.answerer.llm = NoLLM()
+    *deltas, final = list(seeded.ask_stream("Wie viele Ascend-910B-Chips hat Baidu bestellt?"))
+    assert all(isinstance(d, Delta) for d in deltas) and isinstance(final, Final)
+    assert "".join(d.text for d in deltas) == final.answer.answer
 
 
 def test_every_seed_answer_has_exact_offsets(seeded) -> None:  # type: ignore[no-untyped-def]
@@ -150,3 +193,16 @@ def test_every_seed_answer_has_exact_offsets(seeded) -> None:  # type: ignore[no
             assert body[c.start : c.end] == c.quote, item["id"]
             cited += 1
     assert cited >= len(items) // 2
+
+
+def test_the_llm_only_for_other_language_evidence(seeded) -> None:  # type: ignore[no-untyped-def]
+    llm = ScriptedLLM("ByteDance spent 2 billion dollars on Nvidia chips last year.")
+    seeded.answerer.llm = llm
+    seeded.answerer.generate_when = "other_language"
+    try:
+        german = seeded.ask("Wie viel hat Bytedance im vergangenen Jahr für Nvidia-Chips ausgegeben?")
+        assert german.mode == "extractive" and llm.prompts == []  # a German quote answers a German question
+        english = seeded.ask("How much did ByteDance spend on Nvidia chips last year?")
+        assert english.mode == "generated" and len(llm.prompts) == 1
+    finally:
+        seeded.answerer.generate_when = "always"

@@ -19,7 +19,8 @@ def own_llama_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]: 
     from rag.llm.llamacpp import default_model_path
 
     port = free_port()
-    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()), "--host", "127.0.0.1",
+    model = default_model_path("smollm2-135m-instruct")
+    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
             "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
     base_url = f"http://127.0.0.1:{port}/v1"
     with running_server(args, f"{base_url}/models", tmp_path / "llama.log", timeout_s=90) as proc:

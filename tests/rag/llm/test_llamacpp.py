@@ -8,20 +8,24 @@ from pathlib import Path
 
 import pytest
 
+from rag.config import LLMSettings
 from rag.llm import LLMBusy, LLMUnavailable
 from rag.llm.llamacpp import LlamaCppProvider, _fold_system, default_model_path
 from rag.llm.prompt import build_messages
+
+# The real bundled model (SmolLM2) runs in most of these tests.
+pytestmark = pytest.mark.slow
 
 QUESTION = [{"role": "user", "content": "What is the capital of France? Answer in one short sentence."}]
 
 
 @pytest.fixture(scope="module")
 def smollm2() -> LlamaCppProvider:
-    return LlamaCppProvider(context_tokens=2048, threads=2, temperature=0.0, max_tokens=24, queue_wait_s=120)
+    return LlamaCppProvider(LLMSettings(model_path="bundled:smollm2-135m-instruct", max_tokens=24, queue_wait_s=120))
 
 
-def test_default_model_is_the_bundled_gguf() -> None:
-    path = default_model_path()
+def test_bundled_smollm2_is_the_packaged_gguf() -> None:
+    path = default_model_path("smollm2-135m-instruct")
     assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert path.is_file() and path.open("rb").read(4) == b"GGUF"
 
@@ -73,7 +77,7 @@ def test_concurrent_calls_are_serialised(smollm2: LlamaCppProvider) -> None:
 
 def test_missing_model_file_is_unavailable(tmp_path: Path) -> None:
     missing = tmp_path / "nothing.gguf"
-    llm = LlamaCppProvider(missing)
+    llm = LlamaCppProvider(LLMSettings(model_path=str(missing)))
     with pytest.raises(LLMUnavailable, match=re.escape(str(missing))):
         llm.check()
     with pytest.raises(LLMUnavailable, match=re.escape(str(missing))):
@@ -84,7 +88,7 @@ def test_unloadable_file_is_unavailable(tmp_path: Path) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"not a model")
     with pytest.raises(LLMUnavailable, match=r"broken\.gguf"):
-        list(LlamaCppProvider(broken).stream(QUESTION))
+        list(LlamaCppProvider(LLMSettings(model_path=str(broken))).stream(QUESTION))
 
 
 def test_system_messages_fold_into_the_first_user_turn() -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from rag.config import LLMSettings
 from rag.llm import LLMUnavailable
 from rag.llm.openai import OpenAIProvider
 
@@ -17,17 +18,20 @@ QUESTION = [{"role": "user", "content": "What is the capital of France? Answer i
 
 @pytest.fixture(scope="module")
 def server_llm(llama_server: str) -> OpenAIProvider:
-    return OpenAIProvider(llama_server, "smollm2", timeout_s=60, max_tokens=16)
+    return OpenAIProvider(LLMSettings(base_url=llama_server, model="smollm2", timeout_s=60, max_tokens=16))
 
 
+@pytest.mark.slow  # a real llama.cpp server with SmolLM2
 def test_check_passes_on_a_live_server(server_llm: OpenAIProvider) -> None:
     server_llm.check()
 
 
+@pytest.mark.slow  # a real llama.cpp server with SmolLM2
 def test_generate(server_llm: OpenAIProvider) -> None:
     assert "Paris" in server_llm.generate(QUESTION)
 
 
+@pytest.mark.slow  # a real llama.cpp server with SmolLM2
 def test_stream(server_llm: OpenAIProvider) -> None:
     chunks = list(server_llm.stream(QUESTION, max_tokens=12))
     assert len(chunks) >= 3
@@ -38,7 +42,7 @@ def test_dead_port_is_unavailable_fast() -> None:
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
-    llm = OpenAIProvider(url, timeout_s=2)
+    llm = OpenAIProvider(LLMSettings(base_url=url, timeout_s=2))
     started = time.monotonic()
     for call in (llm.check, lambda: llm.generate(QUESTION), lambda: list(llm.stream(QUESTION))):
         with pytest.raises(LLMUnavailable, match=re.escape(f"cannot reach the LLM server at {url}")):
@@ -56,7 +60,7 @@ def silent_server() -> Iterator[str]:
 
 
 def test_timeout_is_unavailable(silent_server: str) -> None:
-    llm = OpenAIProvider(silent_server, timeout_s=0.5)
+    llm = OpenAIProvider(LLMSettings(base_url=silent_server, timeout_s=0.5))
     started = time.monotonic()
     with pytest.raises(LLMUnavailable, match=re.escape(f"{silent_server} did not answer within 0.5 s")):
         llm.generate(QUESTION)

@@ -22,13 +22,20 @@ def test_messages_carry_numbered_evidence_and_question() -> None:
     assert user["content"].rstrip().endswith("Wie viel gab Bytedance aus?")
 
 
-def test_instructions_ask_for_citations_language_and_refusal() -> None:
+def test_instructions_ask_for_language_exact_qualifiers_and_refusal() -> None:
     de, en = SYSTEM_PROMPT["de"], SYSTEM_PROMPT["en"]
-    assert "[n]" in de and "[n]" in en
+    assert "[n]" not in de and "[n]" not in en  # the verifier attributes sentences; markers are optional
     assert "Deutsch" in de and "English" in en
+    assert "weniger als" in de and "less than" in en
     assert "Die Dokumente beantworten diese Frage nicht." in de
     assert "The documents do not answer this question." in en
 
 
 def test_unknown_language_falls_back_to_english() -> None:
     assert build_messages("Combien?", EVIDENCE, "fr")[0]["content"] == SYSTEM_PROMPT["en"]
+
+
+def test_english_question_over_german_evidence_asks_for_a_translation() -> None:
+    system = build_messages("How much did ByteDance spend?", EVIDENCE, "en", "de")[0]["content"]
+    assert system.startswith(SYSTEM_PROMPT["en"]) and "translate the answer into English" in system
+    assert build_messages("Wie viel?", EVIDENCE, "de", "de")[0]["content"] == SYSTEM_PROMPT["de"]
