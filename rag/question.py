@@ -89,7 +89,8 @@ class Question:
 
     def concept_words(self) -> list[str]:
         """The words that say what the question is about (no framing words)."""
-        return [w for w in self.words if w not in FRAME_WORDS]
+        # a hyphenated compound counts through its parts, which are words of the question too
+        return [w for w in self.words if w not in FRAME_WORDS and "-" not in w]
 
     def search_text(self) -> str:
         """The question with its words' translations appended, for lexical search across languages."""
