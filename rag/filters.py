@@ -7,16 +7,18 @@ from typing import Any
 
 COMPARISONS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin")
 LOGICAL = ("$and", "$or")
-Scalar = str | int | float | bool
+MAX_DEPTH = 32  # nested $and/$or levels; deeper is refused rather than recursed into
 
 
 class InvalidFilter(ValueError):
     """A `where` filter that is not valid Chroma syntax; the message names the offending part."""
 
 
-def check_where(where: Any, path: str = "where") -> None:
+def check_where(where: Any, path: str = "where", depth: int = 0) -> None:
     """Raise InvalidFilter unless `where` is a filter: {field: value}, {field: {"$op": value}}, or
     {"$and" | "$or": [filter, ...]}. Several keys in one object mean all of them (an implicit $and)."""
+    if depth > MAX_DEPTH:
+        raise InvalidFilter(f"{path}: filters may nest at most {MAX_DEPTH} levels deep.")
     if not isinstance(where, Mapping) or not where:
         raise InvalidFilter(f"{path}: must be a non-empty object such as {{\"year\": {{\"$gte\": 2024}}}}.")
     for key, value in where.items():
@@ -24,7 +26,7 @@ def check_where(where: Any, path: str = "where") -> None:
             if not isinstance(value, list) or not value:
                 raise InvalidFilter(f"{path}.{key}: must be a non-empty list of filters.")
             for i, part in enumerate(value):
-                check_where(part, f"{path}.{key}[{i}]")
+                check_where(part, f"{path}.{key}[{i}]", depth + 1)
         elif not isinstance(key, str) or key.startswith("$"):
             raise InvalidFilter(f"{path}: unknown operator {key!r}; use one of {', '.join(LOGICAL)} or a field name.")
         elif isinstance(value, Mapping):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from rag.llm import LLMError, LLMProvider
 from rag.text import STOPWORDS, detect_language, fold, is_model_token, names, tokenize
+from rag.text.normalise import words_of
 from rag.text.tokens import RAW
 
 # A question opening with one of these leans on the one before it.
@@ -23,10 +24,10 @@ _CONNECTIVE = re.compile(
     re.IGNORECASE,
 )
 # Words that point back at something said before.
-_ANAPHORA = frozenset("er sie es ihn ihm ihr ihnen dies diese dieser dieses das dort damals davon dafür darüber "
-                      "he she it they them this that these those there then its their".split())
-_QUESTION_WORDS = frozenset("wer wen wem wessen wie was wann wo woher wohin warum weshalb wieso welche welcher welches "
-                             "welchen who whom whose what when where why which how".split())
+_ANAPHORA = words_of("er sie es ihn ihm ihr ihnen dies diese dieser dieses das dort damals davon dafür darüber "
+                    "he she it they them this that these those there then its their")
+_QUESTION_WORDS = words_of("wer wen wem wessen wie was wann wo woher wohin warum weshalb wieso welche welcher "
+                           "welches welchen who whom whose what when where why which how")
 SHORT_FOLLOW_UP = 3  # a question of at most this many words is read as a follow-up (unless it is a whole question)
 LLM_REWRITE_MAX_TOKENS = 96
 
@@ -92,9 +93,8 @@ def _names_in_order(text: str, language: str) -> list[str]:
         key = fold(word)
         if key in STOPWORDS or len(key) < 2:
             continue
-        if key in folded_names or word[:1].isupper() or is_model_token(word):
-            if word not in found:
-                found.append(word)
+        if (key in folded_names or word[:1].isupper() or is_model_token(word)) and word not in found:
+            found.append(word)
     return found
 
 

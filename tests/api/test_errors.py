@@ -7,9 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from rag.schema import Delta
-
 from rag.llm import LLMUnavailable
+from rag.schema import Delta
 from rag.store import StoreUnavailable
 from tests.api.conftest import PROBLEM, SEED_ID, LiveServer, assert_problem, parse_sse
 

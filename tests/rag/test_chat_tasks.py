@@ -65,5 +65,6 @@ def test_questions_are_not_tasks(question: str) -> None:
 
 
 def test_make_title_keeps_a_few_words() -> None:
-    assert make_title("Was kostet ein H20-Chip von Nvidia in China im Jahr 2024?") == "Was kostet ein H20-Chip von Nvidia"
+    title = make_title("Was kostet ein H20-Chip von Nvidia in China im Jahr 2024?")
+    assert title == "Was kostet ein H20-Chip von Nvidia"
     assert make_title("???") == "Quelle"

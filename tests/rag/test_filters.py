@@ -44,6 +44,12 @@ def test_operators(where: dict[str, Any], expected: bool) -> None:
     assert matches(where, DOC) is expected
 
 
+def deep(where: dict[str, Any], levels: int) -> dict[str, Any]:
+    for _ in range(levels):
+        where = {"$or": [where]}
+    return where
+
+
 @pytest.mark.parametrize(("where", "words"), [
     ({}, ["non-empty object"]),
     ([], ["non-empty object"]),
@@ -59,6 +65,7 @@ def test_operators(where: dict[str, Any], expected: bool) -> None:
     ({"lang": None}, ["where.lang"]),
     ({"lang": ["de", "en"]}, ["where.lang"]),
     ({"$and": [{"lang": "de"}, {"year": {"$between": [1, 2]}}]}, ["where.$and[1].year", "$between"]),
+    (deep({"lang": "de"}, 40), ["at most 32 levels"]),
 ])
 def test_bad_filters_say_what_is_wrong(where: Any, words: list[str]) -> None:
     with pytest.raises(InvalidFilter) as err:
