@@ -131,14 +131,14 @@ class ChatCompletion(BaseModel):
                                              "events ending in `data: [DONE]`, citations in the last chunk."}})
 async def chat_completions(body: ChatRequest, quelle: QuelleDep, settings: SettingsDep, metrics: MetricsDep) -> Any:
     *earlier, last = _user_texts(body)
-    question = checked_question(last, settings, "messages")
     created, cid = int(time.time()), f"chatcmpl-{uuid.uuid4().hex[:24]}"
-    task = recognise(question, earlier)
+    task = recognise(last, earlier)  # before the length check: task prompts quote the whole conversation
     if task is not None:  # a chat UI's own prompt: no retrieval, and not counted as a question
         metrics.observe_chat_task(task.kind)
         return _task_stream(task, cid, created, body.model) if body.stream else ChatCompletion(
             id=cid, created=created, model=body.model, citations=[], quelle=TaskFacts(task=task.kind),
             choices=[ChatChoice(message=AssistantMessage(content=task.reply))])
+    question = checked_question(last, settings, "messages")
     history = [text for text in earlier if recognise(text) is None]
     if not body.stream:
         answer = await run_in_threadpool(lambda: quelle.ask(question, history=history, where=body.where))

@@ -10,7 +10,7 @@ from openai import APIError, NotFoundError, OpenAI, UnprocessableEntityError
 from openai.types.chat import ChatCompletionMessageParam
 
 from rag.schema import Delta
-from tests.api.conftest import SEED_ID, LiveServer, assert_problem
+from tests.api.conftest import SEED_ID, LiveServer, assert_openai_error, assert_problem
 
 QUESTION = "How many Ascend 910B chips did Baidu order?"
 
@@ -78,7 +78,7 @@ def sources_text_of(answer: dict) -> str:  # type: ignore[type-arg]
 
 def test_the_message_ends_with_its_sources(live_server: LiveServer) -> None:
     reply = client_for(live_server).chat.completions.create(
-        model="quelle", messages=[{"role": "user", "content": "Wie viele Ascend-910B-Chips hat Baidu bestellt?"}])
+        model="quelle", messages=[{"role": "user", "content": "Wie viele Ascend 910B Chips hat Baidu bestellt?"}])
     text = reply.choices[0].message.content or ""
     answer, _, sources = text.partition("\n\nQuellen:\n")
     citations = reply.model_extra["citations"]  # type: ignore[index]
@@ -102,7 +102,7 @@ def test_a_follow_up_uses_the_earlier_question(live_server: LiveServer) -> None:
     """The issue's example: after Baidu's order, "Und Bytedance?" is about Bytedance's 100.000 chips."""
     client = client_for(live_server)
     first: list[ChatCompletionMessageParam] = [
-        {"role": "user", "content": "Wie viele Ascend-910B-Chips hat Baidu bestellt?"}]
+        {"role": "user", "content": "Wie viele Ascend 910B Chips hat Baidu bestellt?"}]
     reply = client.chat.completions.create(model="quelle", messages=first)
     assert "1.600" in (reply.choices[0].message.content or "")
     follow_up: list[ChatCompletionMessageParam] = [
@@ -152,6 +152,7 @@ def test_where_narrows_the_chat_documents(live_server: LiveServer) -> None:
 
 def test_chat_ui_task_prompts_get_short_replies_and_are_not_questions(live_server: LiveServer) -> None:
     title_task = ("### Task:\nGenerate a concise, 3-5 word title with an emoji summarizing the chat history.\n"
+                  + "### Guidelines:\n- Keep it clear, short, and simple.\n" * 100 +  # longer than any question
                   "### Output:\nJSON format: { \"title\": \"your concise title here\" }\n### Chat History:\n"
                   f"<chat_history>\nUSER: {QUESTION}\nASSISTANT: 1.600 [1]\n</chat_history>")
     client = client_for(live_server)
@@ -189,11 +190,11 @@ def test_chat_needs_a_user_message(live_server: LiveServer) -> None:
         for messages in ([{"role": "system", "content": "hi"}],
                          [{"role": "user", "content": "Frage?"}, {"role": "user", "content": "  "}],
                          [{"role": "user", "content": None}]):
-            assert_problem(client.post("/v1/chat/completions", json={"messages": messages}), 422, "user message")
-        assert_problem(client.post("/v1/chat/completions", json={"messages": []}), 422, "messages")
-        assert_problem(client.post("/v1/chat/completions", json={"model": "quelle"}), 422, "messages")
+            assert_openai_error(client.post("/v1/chat/completions", json={"messages": messages}), 422, "user message")
+        assert_openai_error(client.post("/v1/chat/completions", json={"messages": []}), 422, "messages")
+        assert_openai_error(client.post("/v1/chat/completions", json={"model": "quelle"}), 422, "messages")
         too_long = [{"role": "user", "content": "x" * 100_000}]
-        assert_problem(client.post("/v1/chat/completions", json={"messages": too_long}), 422, "limit")
+        assert_openai_error(client.post("/v1/chat/completions", json={"messages": too_long}), 422, "limit")
 
 
 def test_a_failure_mid_stream_reaches_the_openai_client(live_server: LiveServer,

@@ -14,7 +14,7 @@ from tests.api.conftest import LiveServer
 
 pytestmark = pytest.mark.slow
 
-BAIDU = "Wie viele Ascend-910B-Chips hat Baidu bestellt?"
+BAIDU = "Wie viele Ascend 910B Chips hat Baidu bestellt?"
 FOLLOW_UP = "Und Bytedance?"
 
 

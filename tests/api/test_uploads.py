@@ -20,8 +20,9 @@ def test_several_files_in_one_upload(live_server: LiveServer) -> None:
     with live_server.client() as client:
         resp = client.post("/v1/documents", files=files)
         assert resp.status_code == 201, resp.text
-        assert resp.json() == {"documents": [{"doc_id": "eins", "status": "created", "chunks": 1},
-                                             {"doc_id": "zwei", "status": "created", "chunks": 1}]}
+        documents = resp.json()["documents"]
+        assert [(d["doc_id"], d["status"]) for d in documents] == [("eins", "created"), ("zwei", "created")]
+        assert all(d["chunks"] >= 1 for d in documents)
         assert client.get("/v1/documents/zwei").json()["metadata"] == {"jahr": 2021}
         assert (uploads / "eins.txt").exists() and (uploads / "zwei.md").exists()
         again = client.post("/v1/documents", files=files)
