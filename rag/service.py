@@ -20,7 +20,7 @@ from rag.ingest import Indexer, IngestReport, IngestResult
 from rag.llm import LLMProvider, make_llm
 from rag.question import Question, analyse
 from rag.retrieval import HybridRetriever
-from rag.schema import Answer, AnswerEvent, Document, DocumentInfo, Final, Passage
+from rag.schema import Answer, AnswerEvent, Document, DocumentInfo, Final, Passage, page_at
 from rag.store import ChromaStore
 from rag.uploads import UploadFolder
 
@@ -149,7 +149,17 @@ class Quelle:
         for event in self.answerer.stream(analysed, selection, timings):
             if isinstance(event, Final):
                 event.answer.timings_ms["total"] = _ms(started)
+                self._locate_pages(event.answer)
             yield event
+
+    def _locate_pages(self, answer: Answer) -> None:
+        """Each citation's page is the page its quote starts on. Evidence inherits its passage's page, where the
+        chunk starts, and a chunk may run across a page break: a fact on page 3 would be cited as page 2."""
+        registry = self.retriever.view().registry
+        for i, cited in enumerate(answer.citations):
+            record = registry.get(cited.doc_id)
+            if record is not None and record.pages:
+                answer.citations[i] = replace(cited, page=page_at(record.pages, cited.start))
 
 
 def _ms(since: float) -> float:
