@@ -14,18 +14,17 @@ from typing import Literal
 
 TaskKind = Literal["title", "tags", "follow_ups", "queries", "autocomplete", "emoji"]
 
-_PATTERNS: tuple[tuple[TaskKind, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE | re.DOTALL)) for kind, pattern in (
-        ("follow_ups", r"suggest\s+3-5\s+relevant\s+follow-up\s+(questions|prompts)|\"follow_ups\"\s*:"),
-        ("tags", r"generate\s+1-3\s+broad\s+tags|\{\s*\"tags\"\s*:"),
-        ("queries", r"generat(e|ing)\s+search\s+quer(y|ies)|\{\s*\"queries\"\s*:"),
-        ("autocomplete", r"you\s+are\s+an\s+autocompletion\s+system"),
-        ("emoji", r"reflect\s+the\s+speaker'?s\s+likely\s+facial\s+expression"),
-        ("title", r"###\s*task:.{0,200}\btitle\b|5-word-or-less\s+title|title\s+for\s+(the|this)\s+conversation"
-                  r"|concise\s+title\s+(summarizing|for)|generate\s+a\s+(short|concise|brief)\s+(chat\s+)?title"
-                  r"|\{\s*\"title\"\s*:"),
-    )
+_WORDINGS: tuple[tuple[TaskKind, str], ...] = (
+    ("follow_ups", r"suggest\s+3-5\s+relevant\s+follow-up\s+(questions|prompts)|\"follow_ups\"\s*:"),
+    ("tags", r"generate\s+1-3\s+broad\s+tags|\{\s*\"tags\"\s*:"),
+    ("queries", r"generat(e|ing)\s+search\s+quer(y|ies)|\{\s*\"queries\"\s*:"),
+    ("autocomplete", r"you\s+are\s+an\s+autocompletion\s+system"),
+    ("emoji", r"reflect\s+the\s+speaker'?s\s+likely\s+facial\s+expression"),
+    ("title", r"###\s*task:.{0,200}\btitle\b|5-word-or-less\s+title|title\s+for\s+(the|this)\s+conversation"
+              r"|concise\s+title\s+(summarizing|for)|generate\s+a\s+(short|concise|brief)\s+(chat\s+)?title"
+              r"|\{\s*\"title\"\s*:"),
 )
+_PATTERNS = tuple((kind, re.compile(pattern, re.IGNORECASE | re.DOTALL)) for kind, pattern in _WORDINGS)
 _TASK_HEADER = re.compile(r"^\s*###\s*task\s*:", re.IGNORECASE)
 _HISTORY = re.compile(r"<chat_history>(.*?)</chat_history>", re.IGNORECASE | re.DOTALL)
 _USER_LINE = re.compile(r"^\s*(?:user|human)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
