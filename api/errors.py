@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.documents import DocumentError
+from rag.filters import InvalidFilter
 from rag.llm import LLMError
 from rag.retrieval import UnknownDocuments
 from rag.store import StoreUnavailable
@@ -43,6 +44,32 @@ class Problem(Exception):
     def response(self) -> JSONResponse:
         return JSONResponse(self.body(), status_code=self.status, media_type=PROBLEM, headers=self.headers)
 
+    def openai_body(self) -> dict[str, Any]:
+        """The error as OpenAI clients read it: {"error": {"message", "type", "code"}}."""
+        return {"error": {"message": self.detail, "type": _OPENAI_TYPES.get(self.status, "invalid_request_error"),
+                          "param": None, "code": _OPENAI_CODES.get(self.status, str(self.status))}}
+
+    def openai_response(self) -> JSONResponse:
+        return JSONResponse(self.openai_body(), status_code=self.status, headers=self.headers)
+
+
+# The OpenAI-compatible routes answer errors in OpenAI's shape; every other route with problem+json.
+OPENAI_ROUTES = ("/v1/chat/completions", "/v1/models")
+_OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error",
+                 500: "server_error", 503: "service_unavailable"}
+_OPENAI_CODES = {400: "bad_request", 401: "invalid_api_key", 403: "forbidden", 404: "not_found", 405:
+                 "method_not_allowed", 413: "request_too_large", 415: "unsupported_media_type", 422: "invalid_request",
+                 500: "internal_error", 503: "service_unavailable"}
+
+
+def speaks_openai(path: str) -> bool:
+    return any(path == route or path.startswith(route + "/") for route in OPENAI_ROUTES)
+
+
+def error_response(path: str, problem: Problem) -> JSONResponse:
+    """The problem in the shape the route's clients read."""
+    return problem.openai_response() if speaks_openai(path) else problem.response()
+
 
 def problem_response(status: int, detail: str, title: str | None = None,
                      headers: dict[str, str] | None = None) -> JSONResponse:
@@ -66,7 +93,7 @@ def problem_for(exc: Exception) -> Problem:
     the client only learns that something went wrong on our side."""
     if isinstance(exc, Problem):
         return exc
-    if isinstance(exc, DocumentError):
+    if isinstance(exc, DocumentError | InvalidFilter):
         return Problem(422, str(exc))
     if isinstance(exc, UnknownDocuments):
         return Problem(404, f"No such documents: {', '.join(exc.doc_ids)}. List them with GET /v1/documents.")
@@ -85,12 +112,12 @@ def install_error_handlers(app: FastAPI, *, key_check: Any = None) -> None:
     the API key learns nothing about a request body (FastAPI parses JSON before dependencies run)."""
 
     async def _service(request: Request, exc: Exception) -> JSONResponse:
-        return problem_for(exc).response()
+        return error_response(request.url.path, problem_for(exc))
 
     async def _validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         denied = key_check(request) if key_check else None
-        return (denied or Problem(422, describe_errors(exc.errors()))).response()
+        return error_response(request.url.path, denied or Problem(422, describe_errors(exc.errors())))
 
     async def _http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -99,9 +126,9 @@ def install_error_handlers(app: FastAPI, *, key_check: Any = None) -> None:
             detail = f"There is no route {request.method} {request.url.path}."
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}."
-        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+        return error_response(request.url.path, Problem(exc.status_code, detail, headers=getattr(exc, "headers", None)))
 
-    for kind in (Problem, DocumentError, UnknownDocuments, StoreUnavailable, LLMError, Exception):
+    for kind in (Problem, DocumentError, InvalidFilter, UnknownDocuments, StoreUnavailable, LLMError, Exception):
         app.add_exception_handler(kind, _service)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

@@ -6,7 +6,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import problem_response
+from api.errors import Problem, error_response
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and small form fields around an uploaded file
 
@@ -32,7 +32,8 @@ class BodyLimit:
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.limit:
             detail = f"The request body is {int(declared)} bytes; the limit is {self.limit} bytes."
-            await problem_response(413, detail, headers={"Connection": "close"})(scope, receive, send)
+            problem = Problem(413, detail, headers={"Connection": "close"})
+            await error_response(scope["path"], problem)(scope, receive, send)
             return
         received = 0
 

@@ -1,4 +1,7 @@
-"""Prometheus metrics of one app: requests and latency per route, ingest, LLM latency, verifier, refusals."""
+"""Prometheus metrics of one app: requests and latency per route, ingest, LLM latency, verifier, refusals.
+
+With several workers (`quelle serve --workers N`), PROMETHEUS_MULTIPROC_DIR is set before they start: each
+worker then writes its values to files there, and a scrape of any worker adds up the files of all of them."""
 
 from __future__ import annotations
 
@@ -6,10 +9,10 @@ import os
 import time
 
 from fastapi import Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import problem_for
+from api.errors import error_response, problem_for
 from rag.ingest import IngestResult
 from rag.schema import Answer
 
@@ -35,6 +38,11 @@ class Metrics:
         self.answers = Counter("quelle_answers_total", "Answers by mode", ["mode"], registry=self.registry)
         self.refusals = Counter("quelle_refusals_total", "Questions refused as not answerable",
                                 registry=self.registry)
+        self.chat_tasks = Counter("quelle_chat_tasks_total", "Chat UI task prompts (title, tags, …) answered "
+                                  "without retrieval", ["task"], registry=self.registry)
+
+    def observe_chat_task(self, kind: str) -> None:
+        self.chat_tasks.labels(kind).inc()
 
     def observe_answer(self, answer: Answer) -> None:
         self.answers.labels(answer.mode).inc()
@@ -48,7 +56,15 @@ class Metrics:
         self.ingested.labels(result.status).inc()
 
     def render(self) -> Response:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(self._scraped()), media_type=CONTENT_TYPE_LATEST)
+
+    def _scraped(self) -> CollectorRegistry:
+        """This app's registry, or in multiprocess mode one that collects the files of every worker."""
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return self.registry
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
 
 
 class MetricsMiddleware:
@@ -78,7 +94,8 @@ class MetricsMiddleware:
         except Exception as exc:
             if responding:  # too late for a problem response: the server closes the connection and logs it
                 raise
-            await problem_for(exc).response()(scope, receive, tagged)  # logged there; no traceback to the client
+            # logged there; no traceback to the client
+            await error_response(scope["path"], problem_for(exc))(scope, receive, tagged)
         finally:
             route = _route_template(scope)
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from dataclasses import replace
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,12 +25,14 @@ from api.schemas import (
     DocumentWithText,
     SearchResponse,
     SearchResult,
+    UploadedDocuments,
 )
 from rag.config import Settings
-from rag.documents import SUPPORTED_SUFFIXES, DocumentError, check_doc_id, doc_id_from_path, load_bytes, make_document
-from rag.schema import Document
+from rag.documents import SUPPORTED_SUFFIXES, DocumentError, check_doc_id
+from rag.filters import check_where
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
+MAX_FILES = 20  # files in one multipart upload
 
 
 def checked_question(text: str, settings: Settings, field: str = "question") -> str:
@@ -58,12 +58,16 @@ _ASK_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
 async def ask(body: AskRequest, quelle: QuelleDep, settings: SettingsDep, metrics: MetricsDep) -> Any:
     question = checked_question(body.question, settings)
     doc_ids = body.filters.doc_ids if body.filters else None
+    history = [m.content for m in body.history or [] if m.role == "user" and m.content.strip()]
+    if body.where is not None:
+        check_where(body.where)
     if not body.stream:
-        answer = await run_in_threadpool(quelle.ask, question, body.top_k, doc_ids)
+        answer = await run_in_threadpool(
+            lambda: quelle.ask(question, body.top_k, doc_ids, history=history, where=body.where))
         metrics.observe_answer(answer)
         return answer.to_dict()
-    return await sse.stream_answer(quelle.ask_stream(question, body.top_k, doc_ids), sse.QuelleEvents(),
-                                   metrics.observe_answer)
+    events = quelle.ask_stream(question, body.top_k, doc_ids, history=history, where=body.where)
+    return await sse.stream_answer(events, sse.QuelleEvents(), metrics.observe_answer)
 
 
 @router.get("/search", response_model=SearchResponse, summary="Retrieval only: ranked passages")
@@ -73,9 +77,24 @@ async def search(
     q: Annotated[str, Query(description="The query (at most the configured question length).")],
     k: Annotated[int, Query(ge=1, le=50, description="How many passages.")] = 5,
     mode: Annotated[str | None, Query(pattern="^(hybrid|dense|bm25)$", description="Retrievers to use.")] = None,
+    where: Annotated[str | None, Query(description="A metadata filter as JSON, in Chroma's syntax, e.g. "
+                                                   '{"year": {"$gte": 2024}}.')] = None,
 ) -> SearchResponse:
-    passages = await run_in_threadpool(quelle.search, checked_question(q, settings, "q"), k, None, mode)
+    query, parsed = checked_question(q, settings, "q"), _where_param(where)
+    passages = await run_in_threadpool(lambda: quelle.search(query, k, None, mode, where=parsed))
     return SearchResponse(results=[SearchResult.model_validate(p.to_dict()) for p in passages])
+
+
+def _where_param(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        where = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise Problem(422, f"where: is not valid JSON ({exc.msg}); send an object such as "
+                           '{"year": {"$gte": 2024}}.') from None
+    check_where(where)
+    return where  # type: ignore[no-any-return]
 
 
 _UPLOAD_BODY = {
@@ -83,8 +102,11 @@ _UPLOAD_BODY = {
         "required": True,
         "content": {
             "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-                "file": {"type": "string", "format": "binary", "description": "A .txt, .md, .html or .pdf file."},
-                "doc_id": {"type": "string", "description": "Stable id; derived from the file name if absent."}}}},
+                "file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                         "description": f"One or more (at most {MAX_FILES}) .txt, .md, .html or .pdf files, "
+                                        "each as a part named 'file'."},
+                "doc_id": {"type": "string", "description": "Stable id (one file only); derived from the file "
+                                                            "name if absent."}}}},
             "application/json": {"schema": DocumentCreate.model_json_schema(
                 ref_template="#/components/schemas/{model}")},
         },
@@ -92,30 +114,33 @@ _UPLOAD_BODY = {
 }
 
 
-@router.post("/documents", response_model=DocumentStatus, openapi_extra=_UPLOAD_BODY,
-             summary="Add or update a document (multipart file, or JSON text)",
-             responses={201: {"model": DocumentStatus, "description": "Created"}})
+@router.post("/documents", response_model=DocumentStatus | UploadedDocuments, openapi_extra=_UPLOAD_BODY,
+             summary="Add or update documents (multipart files, or JSON text)",
+             responses={201: {"model": DocumentStatus | UploadedDocuments, "description": "Created"}})
 async def add_document(request: Request, response: Response, quelle: QuelleDep, settings: SettingsDep,
-                       metrics: MetricsDep) -> DocumentStatus:
+                       metrics: MetricsDep) -> DocumentStatus | UploadedDocuments:
+    """One file or a JSON text answers with its status; several files with `{"documents": [status, …]}`. Files are
+    parsed and embedded on a worker thread, so the server keeps answering meanwhile."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     limit = settings.api.max_upload_bytes
-    original: tuple[bytes, str] | None = None  # an upload's bytes and suffix, kept once it is indexed
     if kind == "multipart/form-data":
-        doc, original = await _document_from_upload(request, limit)
+        files, doc_id = await _files_from_upload(request, limit)
+        results = await run_in_threadpool(quelle.add_uploads, files, doc_id)
     elif kind == "application/json" or kind.endswith("+json"):
-        doc = await _document_from_json(request, limit)
+        body = await _document_from_json(request, limit)
+        results = [await run_in_threadpool(lambda: quelle.add_text(
+            body.text, title=body.title, doc_id=body.doc_id, source=body.source or "", metadata=body.metadata))]
     else:
-        raise Problem(415, "Send a file as multipart/form-data (field 'file') or a JSON body with 'title' and "
+        raise Problem(415, "Send files as multipart/form-data (fields 'file') or a JSON body with 'title' and "
                            f"'text' (got Content-Type {kind or 'none'!r}).")
-    result = await run_in_threadpool(quelle.add_document, doc)
-    metrics.observe_ingest(result)
-    if original is not None:
-        _keep_upload(settings.data_dir, doc.doc_id, *original)
-    response.status_code = 201 if result.status == "created" else 200
-    return DocumentStatus(doc_id=result.doc_id, status=result.status, chunks=result.chunks)
+    for result in results:
+        metrics.observe_ingest(result)
+    response.status_code = 201 if any(r.status == "created" for r in results) else 200
+    statuses = [DocumentStatus(doc_id=r.doc_id, status=r.status, chunks=r.chunks) for r in results]
+    return statuses[0] if len(statuses) == 1 else UploadedDocuments(documents=statuses)
 
 
-async def _document_from_json(request: Request, limit: int) -> Document:
+async def _document_from_json(request: Request, limit: int) -> DocumentCreate:
     raw = await request.body()
     if len(raw) > limit:
         raise Problem(413, f"The document is {len(raw)} bytes; the limit is {limit} bytes.")
@@ -123,75 +148,60 @@ async def _document_from_json(request: Request, limit: int) -> Document:
         body = DocumentCreate.model_validate_json(raw)
     except ValidationError as exc:
         raise Problem(422, describe_errors(exc.errors())) from None
-    doc_id = check_doc_id(body.doc_id) if body.doc_id else _doc_id_for(body.title, body.text.encode())
-    return make_document(body.text, doc_id=doc_id, title=body.title, source=body.source or f"api:{doc_id}",
-                         metadata=body.metadata)
+    if body.doc_id:
+        check_doc_id(body.doc_id)
+    return body
 
 
-async def _document_from_upload(request: Request, limit: int) -> tuple[Document, tuple[bytes, str]]:
-    """The document, the original bytes and their suffix. The client's file name only lends its last part
-    (never a path) to the doc_id; the stored copy is named by the checked doc_id."""
+async def _files_from_upload(request: Request, limit: int) -> tuple[list[tuple[bytes, str]], str | None]:
+    """The uploaded files as (bytes, file name), checked for type and size before anything is parsed, and the
+    doc_id field if given."""
     try:
-        form = await request.form(max_files=1, max_fields=5)
-    except StarletteHTTPException as exc:  # Starlette says 400 for a malformed body; too large stays 413
+        form = await request.form(max_files=MAX_FILES, max_fields=5)
+    except StarletteHTTPException as exc:  # Starlette says 400 for a malformed body or too many files
         if exc.status_code != 400:
             raise
-        raise Problem(422, f"The multipart body could not be read: {exc.detail}") from None
-    upload, given = form.get("file"), form.get("doc_id")
-    if not isinstance(upload, UploadFile):
+        raise Problem(422, f"The multipart body could not be read: {exc.detail} (at most {MAX_FILES} files)") \
+            from None
+    uploads, given = form.getlist("file"), form.get("doc_id")
+    if not uploads or not all(isinstance(u, UploadFile) for u in uploads):
         raise Problem(422, "file: the multipart body needs a 'file' field holding the document (with a file name).")
-    name = Path((upload.filename or "").replace("\\", "/")).name
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise Problem(415, f"{name or 'The file'}: unsupported file type {suffix or '(none)'!r}; "
-                           f"send one of {', '.join(SUPPORTED_SUFFIXES)}.")
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise Problem(413, f"{name} is larger than the limit of {limit} bytes.")
     if given is not None and not (isinstance(given, str) and given.strip()):
         raise Problem(422, "doc_id: must be a non-empty text field when given.")
-    doc_id = check_doc_id(given.strip()) if isinstance(given, str) else _doc_id_for(name, data)
-    doc = load_bytes(data, name, doc_id=doc_id)
-    return replace(doc, source=f"upload:{doc.doc_id}{suffix}"), (data, suffix)
+    if given is not None and len(uploads) > 1:
+        raise Problem(422, f"doc_id: names one document, but {len(uploads)} files were sent; leave it out to "
+                           "derive each id from its file name.")
+    files: list[tuple[bytes, str]] = []
+    for upload in uploads:
+        assert isinstance(upload, UploadFile)
+        name = Path((upload.filename or "").replace("\\", "/")).name
+        suffix = Path(name).suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise Problem(415, f"{name or 'The file'}: unsupported file type {suffix or '(none)'!r}; "
+                               f"send one of {', '.join(SUPPORTED_SUFFIXES)}.")
+        data = await upload.read(limit + 1)
+        if len(data) > limit:
+            raise Problem(413, f"{name} is larger than the limit of {limit} bytes.")
+        files.append((data, name))
+    return files, check_doc_id(given.strip()) if isinstance(given, str) else None
 
 
-def _doc_id_for(name: str, content: bytes) -> str:
-    """An id from a title or file name; when nothing usable is left of it ('???'), one from the content, so two
-    such documents never replace each other."""
-    path = Path(name.replace("/", "-").replace("\\", "-")[:120])
-    slug = doc_id_from_path(path if path.suffix.lower() in SUPPORTED_SUFFIXES else Path(f"{path}.txt"))
-    if slug == "document" and path.stem.strip().lower() != "document":
-        return "doc-" + hashlib.sha256(content).hexdigest()[:12]
-    return slug
-
-
-def _uploads(data_dir: Path) -> Path:
-    return (data_dir / "uploads").resolve()
-
-
-def _keep_upload(data_dir: Path, doc_id: str, data: bytes, suffix: str) -> None:
-    """The original bytes of an indexed upload, under the data dir only, as <doc_id><suffix>."""
-    folder = _uploads(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = (folder / f"{check_doc_id(doc_id)}{suffix}").resolve()
-    if target.parent != folder:  # cannot happen for a checked doc_id; a second lock on the door
-        raise Problem(422, "The document id cannot be used as a file name.")
-    partial = folder / f".{uuid.uuid4().hex}.partial"
-    partial.write_bytes(data)
-    partial.replace(target)
-    _forget_upload(data_dir, doc_id, keep=suffix)
-
-
-def _forget_upload(data_dir: Path, doc_id: str, keep: str | None = None) -> None:
-    for suffix in SUPPORTED_SUFFIXES:
-        if suffix != keep:
-            (_uploads(data_dir) / f"{doc_id}{suffix}").unlink(missing_ok=True)
-
-
-@router.get("/documents", response_model=list[DocumentPublic], summary="List indexed documents")
-async def list_documents(quelle: QuelleDep) -> list[DocumentPublic]:
+@router.get("/documents", response_model=list[DocumentPublic], summary="List indexed documents, a page at a time")
+async def list_documents(
+    request: Request,
+    response: Response,
+    quelle: QuelleDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Documents per page.")] = 100,
+    offset: Annotated[int, Query(ge=0, description="Documents to skip (ordered by doc_id).")] = 0,
+) -> list[DocumentPublic]:
+    """The list stays a plain JSON array; the total is in `X-Total-Count`, the next page in a `Link` header."""
     docs = await run_in_threadpool(quelle.list_documents)
-    return [DocumentPublic(**d.to_dict()) for d in docs]
+    page = docs[offset : offset + limit]
+    response.headers["X-Total-Count"] = str(len(docs))
+    if offset + limit < len(docs):
+        following = request.url.include_query_params(limit=limit, offset=offset + limit)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return [DocumentPublic(**d.to_dict()) for d in page]
 
 
 def _valid_id(doc_id: str) -> str:
@@ -211,8 +221,7 @@ async def get_document(doc_id: str, quelle: QuelleDep) -> DocumentWithText:
 
 
 @router.delete("/documents/{doc_id}", response_model=Deleted, summary="Remove a document from every index")
-async def delete_document(doc_id: str, quelle: QuelleDep, settings: SettingsDep) -> Deleted:
+async def delete_document(doc_id: str, quelle: QuelleDep) -> Deleted:
     if not await run_in_threadpool(quelle.delete_document, _valid_id(doc_id)):
         raise Problem(404, f"There is no document {doc_id!r} to delete.")
-    _forget_upload(settings.data_dir, doc_id)
     return Deleted(doc_id=doc_id)

@@ -18,6 +18,14 @@ class AskFilters(BaseModel):
     doc_ids: list[str] | None = Field(None, min_length=1, max_length=100, description="Only search these documents.")
 
 
+class HistoryMessage(BaseModel):
+    """An earlier turn of a conversation; user turns resolve a follow-up question ("Und Bytedance?")."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant", "system"]
+    content: str = Field(..., max_length=20_000)
+
+
 class AskRequest(BaseModel):
     """A question about the documents."""
 
@@ -32,6 +40,12 @@ class AskRequest(BaseModel):
                           "(QUELLE_API__MAX_QUESTION_CHARS).")
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve.")
     filters: AskFilters | None = None
+    where: dict[str, Any] | None = Field(
+        None, description="Only documents whose front-matter metadata pass this filter, in Chroma's syntax: "
+        "{field: value}, {field: {$eq|$ne|$gt|$gte|$lt|$lte|$in|$nin: …}}, {$and|$or: [filter, …]}.",
+        examples=[{"year": {"$gte": 2024}}])
+    history: list[HistoryMessage] | None = Field(
+        None, max_length=50, description="Earlier turns, oldest first; the user turns make a follow-up standalone.")
     stream: bool = Field(False, description="Server-Sent Events: token*, answer, done.")
 
     _check = field_validator("question")(_not_blank)
@@ -127,10 +141,17 @@ class DocumentPublic(BaseModel):
     chunks: int
     language: str
     ingested_at: str
+    metadata: dict[str, Any] = Field(default_factory=dict, description="The front matter (or JSON metadata).")
 
 
 class DocumentWithText(DocumentPublic):
     text: str = Field(..., description="The body that citation offsets point into.")
+
+
+class UploadedDocuments(BaseModel):
+    """The result of a multipart upload with several `file` parts, one entry per file in their order."""
+
+    documents: list[DocumentStatus]
 
 
 class Deleted(BaseModel):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
-from rag.config import load_settings
+from rag.config import Settings, load_settings
 
 
 def serve(host: str, port: int, workers: int = 1) -> int:
@@ -18,5 +20,18 @@ def serve(host: str, port: int, workers: int = 1) -> int:
             file=sys.stderr,
         )
         return 2
+    if workers > 1:
+        prepare_multiprocess_metrics(settings)
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
     return 0
+
+
+def prepare_multiprocess_metrics(settings: Settings) -> Path:
+    """Prometheus multiprocess mode for the workers about to start: PROMETHEUS_MULTIPROC_DIR (kept if set, else
+    data_dir/prometheus), its metric files removed first, since files of an earlier run would be counted again."""
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or Path(settings.data_dir) / "prometheus").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):  # only the metric files: the folder may be one the user chose
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder

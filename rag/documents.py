@@ -43,6 +43,16 @@ def doc_id_from_path(path: Path, root: Path | None = None) -> str:
     return doc_id or "document"
 
 
+def doc_id_for(name: str, content: bytes) -> str:
+    """An id from a title or an uploaded file's name; when nothing usable is left of it ('???'), one from the
+    content, so two such documents never replace each other."""
+    path = Path(name.replace("/", "-").replace("\\", "-")[:120])
+    slug = doc_id_from_path(path if path.suffix.lower() in SUPPORTED_SUFFIXES else Path(f"{path}.txt"))
+    if slug == "document" and path.stem.strip().lower() != "document":
+        return "doc-" + hashlib.sha256(content).hexdigest()[:12]
+    return slug
+
+
 def check_doc_id(doc_id: str) -> str:
     if not DOC_ID_PATTERN.match(doc_id):
         raise DocumentError(

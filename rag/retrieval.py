@@ -6,10 +6,12 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from rag.embeddings import Embedder
+from rag.filters import check_where, matches
 from rag.lexical import BM25Index, BM25Postings
 from rag.schema import Passage
 from rag.store import ChromaStore, DocRecord, StoredChunk
@@ -120,9 +122,10 @@ class HybridRetriever:
 
     def search(
         self, query: str, k: int, doc_ids: Sequence[str] | None = None, mode: RetrieverMode = "hybrid",
-        vector: np.ndarray | None = None,
+        vector: np.ndarray | None = None, where: dict[str, Any] | None = None,
     ) -> list[Passage]:
-        """Ranked passages; `vector` is the query's embedding when the caller already has it."""
+        """Ranked passages; `vector` is the query's embedding when the caller already has it. `where` (Chroma's
+        filter syntax over front-matter metadata) narrows both retrievers to the documents it matches."""
         if mode not in MODES:
             raise ValueError(f"unknown retriever {mode!r}; valid: {', '.join(MODES)}")
         view = self.view()
@@ -130,6 +133,11 @@ class HybridRetriever:
             unknown = [d for d in doc_ids if d not in view.registry]
             if unknown:
                 raise UnknownDocuments(unknown)
+        if where is not None:
+            matched = matching_documents(view, where, doc_ids)
+            if not matched:
+                return []
+            doc_ids = matched if doc_ids or len(matched) < len(view.registry) else None  # all match: no filter
         n = max(k, self.candidates)
         rankings: list[list[tuple[str, float]]] = []
         if mode in ("hybrid", "dense"):
@@ -154,7 +162,7 @@ class HybridRetriever:
         wanted = set(options)
         have = {p.chunk_id for p in passages}
         doc_rank = {p.doc_id: i for i, p in reversed(list(enumerate(passages)))}
-        allowed = set(doc_ids) if doc_ids else None
+        allowed = set(doc_ids) if doc_ids is not None else None
         found = [cid for cid, c in view.chunks.items() if cid not in have and c.section
                  and (allowed is None or c.doc_id in allowed)
                  and wanted & set(_options_in(c.section.rsplit(PATH_SEPARATOR, 1)[-1]))]
@@ -177,6 +185,18 @@ class HybridRetriever:
             start=chunk.start, end=chunk.end, text=chunk.text, score=round(float(score), 6),
             section=chunk.section, page=chunk.page, outline=Outline(inside),
         )
+
+
+def matching_documents(view: IndexView, where: dict[str, Any], doc_ids: Sequence[str] | None = None) -> list[str]:
+    """The documents (of `doc_ids`, if given) whose metadata passes `where`.
+
+    The filter is evaluated here, over the registry's metadata, not by Chroma over chunk metadata: chunks do not
+    carry their document's metadata (copying it onto every chunk would mean rewriting all chunks whenever it
+    changes, and Chroma's metadata cannot hold front-matter lists such as tags). The matching ids then restrict
+    dense retrieval (a `doc_id $in` filter in Chroma) and BM25 alike, so both see exactly the same documents."""
+    check_where(where)
+    candidates = doc_ids if doc_ids else list(view.registry)
+    return [d for d in candidates if (rec := view.registry.get(d)) is not None and matches(where, rec.metadata)]
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[tuple[str, float]]], k: int = 60) -> list[tuple[str, float]]:

@@ -155,7 +155,7 @@ $("ask-form").addEventListener("submit", async (ev) => {
 });
 
 async function loadDocs() {
-  const resp = await fetch("/v1/documents", { headers: headers() });
+  const resp = await fetch("/v1/documents?limit=1000", { headers: headers() });
   if (!resp.ok) { $("docs").innerHTML = `<li class="error">${escapeHtml(await problemText(resp))}</li>`; return; }
   const docs = await resp.json();
   $("docs").innerHTML = docs.length ? docs.map((d) =>
@@ -179,17 +179,18 @@ $("docs").addEventListener("click", async (ev) => {
 
 $("upload-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  const file = $("upload").files[0];
-  if (!file) { setStatus("Choose a .txt, .md, .html or .pdf file first.", true); return; }
+  const files = [...$("upload").files];
+  if (!files.length) { setStatus("Choose a .txt, .md, .html or .pdf file first.", true); return; }
   const form = new FormData();
-  form.append("file", file);
+  for (const file of files) form.append("file", file);
   $("upload-button").disabled = true;
-  setStatus(`indexing ${file.name} …`);
+  setStatus(`indexing ${files.map((f) => f.name).join(", ")} …`);
   try {
     const resp = await fetch("/v1/documents", { method: "POST", headers: headers(), body: form });
     if (resp.ok) {
-      const r = await resp.json();
-      setStatus(`${file.name}: ${r.status} as ${r.doc_id} (${r.chunks} chunks)`);
+      const body = await resp.json();
+      const results = body.documents || [body]; // several files answer with {"documents": [...]}
+      setStatus(results.map((r, i) => `${files[i].name}: ${r.status} as ${r.doc_id} (${r.chunks} chunks)`).join("; "));
       $("upload").value = "";
     } else {
       setStatus(await problemText(resp), true);

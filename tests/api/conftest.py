@@ -82,6 +82,18 @@ def assert_problem(resp: httpx.Response, status: int, *words: str) -> dict[str, 
     return body  # type: ignore[no-any-return]
 
 
+def assert_openai_error(resp: httpx.Response, status: int, *words: str) -> dict[str, Any]:
+    """An error in OpenAI's shape ({"error": {"message", "type", "code"}}) whose message names each of `words`."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/json"), resp.headers["content-type"]
+    body = resp.json()
+    assert set(body) == {"error"} and {"message", "type", "code"} <= set(body["error"]), body
+    for word in words:
+        assert word.lower() in body["error"]["message"].lower(), body
+    assert "Traceback" not in resp.text and 'File "' not in resp.text
+    return body["error"]  # type: ignore[no-any-return]
+
+
 def parse_sse(text: str) -> list[tuple[str, Any]]:
     """(event name, decoded data) for each Server-Sent Event of a finished stream."""
     events = []

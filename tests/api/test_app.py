@@ -25,7 +25,7 @@ def test_ask_answers_with_exact_citations(live_server: LiveServer) -> None:
     assert answer["answerable"] and answer["mode"] in ("generated", "extractive") and answer["language"] == "de"
     assert any(c["doc_id"] == SEED_ID and "2 Milliarden" in c["quote"] for c in answer["citations"])
     for c in answer["citations"]:
-        assert set(c) == {"id", "doc_id", "title", "source", "start", "end", "quote", "score"}
+        assert set(c) == {"id", "doc_id", "title", "source", "section", "page", "start", "end", "quote", "score"}
         assert body[c["start"] : c["end"]] == c["quote"]  # offsets are truth
         assert f"[{c['id']}]" in answer["answer"]
     assert {"retrieve", "total"} <= set(answer["timings_ms"])
@@ -65,7 +65,7 @@ def test_search_returns_ranked_passages(live_server: LiveServer) -> None:
         results = client.get("/v1/search", params={"q": "H20 Nvidia China Umsatz", "k": 3}).json()["results"]
         body = client.get(f"/v1/documents/{SEED_ID}").json()["text"]
     assert 1 <= len(results) <= 3
-    assert set(results[0]) == {"doc_id", "title", "chunk_id", "start", "end", "text", "score"}
+    assert set(results[0]) == {"doc_id", "title", "section", "page", "chunk_id", "start", "end", "text", "score"}
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
     assert all(body[r["start"] : r["end"]] == r["text"] for r in results)
 

@@ -9,7 +9,8 @@ import pytest
 from openai import AuthenticationError, OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
-from tests.api.conftest import SEED_ID, LiveServer, assert_problem
+from api.errors import speaks_openai
+from tests.api.conftest import SEED_ID, LiveServer, assert_openai_error, assert_problem
 
 KEY = "s3cret-key"
 MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Wer bestellte 1.600 Chips?"}]
@@ -26,6 +27,8 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("DELETE", "/v1/documents/auth-upload", {}),
     ("POST", "/v1/chat/completions", {"json": CHAT}),
     ("POST", "/v1/chat/completions", {"json": {**CHAT, "stream": True}}),
+    ("GET", "/v1/models", {}),
+    ("GET", "/v1/models/quelle", {}),
 ]
 WRONG = [{}, {"Authorization": "Bearer wrong"}, {"Authorization": KEY}, {"Authorization": f"Basic {KEY}"},
          {"Authorization": "Bearer"}, {"Authorization": f"Bearer {KEY}x"}, {"Authorization": f"Bearer {KEY[:-1]}"}]
@@ -36,7 +39,8 @@ def test_every_v1_route_needs_the_key(keyed_server: LiveServer, method: str, pat
     with keyed_server.client() as client:
         for headers in WRONG:
             resp = client.request(method, path, headers=headers, **kwargs)
-            assert_problem(resp, 401, "Authorization")
+            check = assert_openai_error if speaks_openai(path) else assert_problem
+            assert check(resp, 401, "Authorization")
             assert resp.headers["www-authenticate"] == "Bearer"
         resp = client.request(method, path, headers={"Authorization": f"Bearer {KEY}"}, **kwargs)
         assert resp.status_code in (200, 201), resp.text

@@ -130,3 +130,70 @@ def test_the_page_sends_the_api_key_it_was_given(keyed_server: LiveServer, page:
     assert page.evaluate("localStorage.getItem('quelle-key')") == "s3cret-key"
     ask(page, BYTEDANCE_DE)
     assert page.locator("#answer a.cite").count() >= 1
+
+
+def print_to_pdf(browser: Browser, html: str, path: Path) -> bytes:
+    """Chromium's print-to-pdf of an HTML page (playwright's page.pdf drives the same printing code)."""
+    context = browser.new_context()
+    try:
+        printer = context.new_page()
+        printer.set_content(html)
+        printer.pdf(path=str(path), format="A5", print_background=False)
+    finally:
+        context.close()
+    return path.read_bytes()
+
+
+@pytest.mark.slow
+def test_a_pdf_fact_on_page_three_is_cited_with_its_page(live_server: LiveServer, page: Page, browser: Browser,
+                                                         tmp_path: Path) -> None:
+    html = """<html><head><title>Jahresbericht Fischotter</title><style>
+        section { break-before: page; } section:first-child { break-before: auto; }</style></head><body>
+        <section><h1>Jahresbericht</h1><p>Der Verein schützt Otter an der Elbe seit vielen Jahren.</p></section>
+        <section><p>Die Mitglieder trafen sich im Frühjahr zu einer Versammlung in Magdeburg.</p></section>
+        <section><p>Im Herbst zählte der Verein genau 23 Fischotter an der Mulde.</p></section>
+        </body></html>"""
+    pdf = print_to_pdf(browser, html, tmp_path / "otter.pdf")
+    import io
+
+    from pypdf import PdfReader
+
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 3  # the CSS page breaks made three pages
+
+    page.goto(live_server.url + "/")
+    page.wait_for_selector(f'#docs li[data-doc="{SEED_ID}"]')
+    page.set_input_files("#upload", files=[FilePayload(name="otter.pdf", mimeType="application/pdf", buffer=pdf)])
+    page.click("#upload-button")
+    page.wait_for_selector('#docs li[data-doc="otter"]')
+    try:
+        ask(page, "Wie viele Fischotter zählte der Verein an der Mulde?")
+        assert "23 Fischotter" in page.inner_text("#answer")
+        assert "p. 3" in page.inner_text("#citations li small")
+        page.locator("#answer a.cite").first.click()
+        page.wait_for_selector("#source mark")
+        assert "p. 3" in page.inner_text("#source-meta")
+        with live_server.client() as client:
+            answer = client.post("/v1/ask", json={"question": "Wie viele Fischotter zählte der Verein an der Mulde?"})
+        cited = answer.json()["citations"][0]
+        assert cited["doc_id"] == "otter" and cited["page"] == 3 and "23 Fischotter" in cited["quote"]
+    finally:
+        with live_server.client() as client:
+            client.delete("/v1/documents/otter")
+
+
+@pytest.mark.slow
+def test_the_page_shows_the_section_of_a_citation(live_server: LiveServer, page: Page) -> None:
+    text = ("# Gartenhandbuch\n\n## Teich\n\nDer Teich ist 2 Meter tief.\n\n## Beete\n\n"
+            "Das Tomatenbeet bekommt jeden Morgen genau 4 Liter Wasser.\n")
+    with live_server.client() as client:
+        assert client.post("/v1/documents", json={"title": "Gartenhandbuch", "text": text,
+                                                  "doc_id": "garten"}).status_code == 201
+    try:
+        page.goto(live_server.url + "/")
+        page.wait_for_selector('#docs li[data-doc="garten"]')
+        ask(page, "Wie viel Wasser bekommt das Tomatenbeet?")
+        assert "4 Liter" in page.inner_text("#answer")
+        assert "Beete" in page.inner_text("#citations li small")
+    finally:
+        with live_server.client() as client:
+            client.delete("/v1/documents/garten")

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from rag.schema import Delta
-
 from rag.llm import LLMUnavailable
+from rag.schema import Delta
 from rag.store import StoreUnavailable
-from tests.api.conftest import PROBLEM, SEED_ID, LiveServer, assert_problem, parse_sse
+from tests.api.conftest import PROBLEM, SEED_ID, LiveServer, assert_openai_error, assert_problem, parse_sse
 
 LIMIT = 200_000  # max_upload_bytes of the live_server fixture
 
@@ -43,9 +42,10 @@ def test_invalid_json_and_wrong_content_types(live_server: LiveServer) -> None:
     with live_server.client() as client:
         assert_problem(client.post("/v1/ask", content=b'{"question": "Was', headers=as_json), 422, "not valid JSON")
         for headers in ({"content-type": "text/plain"}, {"content-type": "application/x-www-form-urlencoded"}, {}):
-            for path in ("/v1/ask", "/v1/chat/completions"):
-                resp = client.post(path, content=b'{"question": "Was?"}', headers=headers)
-                assert_problem(resp, 415, "application/json")
+            resp = client.post("/v1/ask", content=b'{"question": "Was?"}', headers=headers)
+            assert_problem(resp, 415, "application/json")
+            resp = client.post("/v1/chat/completions", content=b'{"question": "Was?"}', headers=headers)
+            assert assert_openai_error(resp, 415, "application/json")["type"] == "invalid_request_error"
         assert_problem(client.post("/v1/documents", content=b"hello", headers={"content-type": "text/plain"}),
                        415, "multipart")
         broken = client.post("/v1/documents", content=b'{"title": "T", "te', headers=as_json)
@@ -206,8 +206,8 @@ def test_dependencies_down_are_503(live_server: LiveServer, monkeypatch: pytest.
         assert_problem(client.post("/v1/ask", json={"question": "Was?"}), 503, *words)
         assert_problem(client.post("/v1/ask", json={"question": "Was?", "stream": True}), 503, *words)
         assert_problem(client.get("/v1/search", params={"q": "Baidu"}), 503, *words)
-        assert_problem(client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "Was?"}]}),
-                       503, *words)
+        chat = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "Was?"}]})
+        assert assert_openai_error(chat, 503, *words)["type"] == "service_unavailable"
 
 
 def test_readiness_fails_when_a_dependency_is_down(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -68,6 +68,18 @@ def test_concurrent_ingest_and_ask_across_two_workers(two_workers) -> None:  # t
         workers = {w for seen in pool.map(client_work, range(DOCS)) for w in seen}
     assert len(workers) == 2, "both workers should have served requests"
 
+    # One scrape counts every worker's requests (Prometheus multiprocess mode), whichever worker serves it.
+    scraped_by: set[str] = set()
+    for _ in range(60):
+        scrape = httpx.get(f"{url}/metrics", headers={"Connection": "close"}, timeout=60)
+        scraped_by.add(scrape.headers["x-quelle-worker"])
+        assert counted(scrape.text, "quelle_http_requests_total", 'route="/v1/ask"') == DOCS * ROUNDS
+        assert counted(scrape.text, "quelle_answers_total") == DOCS * ROUNDS
+        assert counted(scrape.text, "quelle_ingest_documents_total") == DOCS * ROUNDS
+        if len(scraped_by) == 2:
+            break
+    assert len(scraped_by) == 2
+
     from rag.config import load_settings
     from rag.store import ChromaStore
 
@@ -104,3 +116,26 @@ def test_concurrent_ingest_and_ask_across_two_workers(two_workers) -> None:  # t
         for _ in range(12):
             results = client.get("/v1/search", params={"q": "Quokkafalter Rottnest", "k": 3, "mode": "bm25"}).json()
             assert all(r["doc_id"] != "quokka" for r in results["results"])
+
+
+def counted(exposition: str, metric: str, *labels: str) -> float:
+    """The sum of a counter's samples whose labels include all of `labels`."""
+    total = 0.0
+    for line in exposition.splitlines():
+        if line.startswith(metric + "{") and all(label in line for label in labels):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def test_serve_prepares_a_clean_multiprocess_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.serve import prepare_multiprocess_metrics
+    from rag.config import load_settings
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    folder = tmp_path / "data" / "prometheus"
+    folder.mkdir(parents=True)
+    (folder / "counter_123.db").write_bytes(b"stale")
+    (folder / "notes.txt").write_text("not ours")
+    assert prepare_multiprocess_metrics(load_settings(data_dir=tmp_path / "data")) == folder.resolve()
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(folder.resolve())
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

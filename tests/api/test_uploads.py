@@ -1,0 +1,127 @@
+"""Uploads: several files in one request, all or nothing, originals kept until the document is deleted, and the
+server keeps answering while a large PDF is parsed and embedded."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.api.conftest import LiveServer, assert_problem
+
+
+def test_several_files_in_one_upload(live_server: LiveServer) -> None:
+    zwei = "---\njahr: 2021\n---\n# Notiz\nDie Kröte Karla wohnt im Teich.".encode()
+    files = [("file", ("eins.txt", b"Der Igel Ingo wohnt im Garten Nummer 7.", "text/plain")),
+             ("file", ("zwei.md", zwei, "text/markdown"))]
+    uploads = live_server.quelle.settings.data_dir / "uploads"
+    with live_server.client() as client:
+        resp = client.post("/v1/documents", files=files)
+        assert resp.status_code == 201, resp.text
+        documents = resp.json()["documents"]
+        assert [(d["doc_id"], d["status"]) for d in documents] == [("eins", "created"), ("zwei", "created")]
+        assert all(d["chunks"] >= 1 for d in documents)
+        assert client.get("/v1/documents/zwei").json()["metadata"] == {"jahr": 2021}
+        assert (uploads / "eins.txt").exists() and (uploads / "zwei.md").exists()
+        again = client.post("/v1/documents", files=files)
+        assert again.status_code == 200 and {d["status"] for d in again.json()["documents"]} == {"unchanged"}
+        for doc_id, suffix in (("eins", ".txt"), ("zwei", ".md")):
+            assert client.delete(f"/v1/documents/{doc_id}").status_code == 200
+            assert not (uploads / f"{doc_id}{suffix}").exists()  # the service removes the original too
+
+
+def test_the_service_removes_uploaded_originals(quelle) -> None:  # type: ignore[no-untyped-def]
+    [result] = quelle.add_uploads([("Der Dachs Dieter schläft am Tag.".encode(), "../dachs.txt")])
+    kept = quelle.uploads.stored(result.doc_id)
+    assert result.doc_id == "dachs" and [p.name for p in kept] == ["dachs.txt"]
+    assert quelle.get_document("dachs")[0].source == "upload:dachs.txt"
+    assert quelle.delete_document("dachs") and not kept[0].exists()
+
+
+@pytest.mark.parametrize(("files", "status", "words"), [
+    ([("eins.txt", b"Ein Satz."), ("folien.pptx", b"PK\x03\x04")], 415, ["folien.pptx", "unsupported"]),
+    ([("eins.txt", b"Ein Satz."), ("leer.txt", b"   ")], 422, ["leer.txt", "empty"]),
+    ([("eins.txt", b"Ein Satz."), ("kaputt.pdf", b"%PDF-1.4 kaputt")], 422, ["kaputt.pdf", "PDF"]),
+    ([("a b.txt", b"Ein Satz."), ("a-b.txt", b"Ein anderer Satz.")], 422, ["a-b", "both"]),
+])
+def test_one_bad_file_adds_none(live_server: LiveServer, files: list[tuple[str, bytes]], status: int,
+                                words: list[str]) -> None:
+    with live_server.client() as client:
+        before = client.get("/v1/documents").json()
+        resp = client.post("/v1/documents", files=[("file", (n, d, "application/octet-stream")) for n, d in files])
+        assert_problem(resp, status, *words)
+        assert client.get("/v1/documents").json() == before
+
+
+def test_a_doc_id_names_one_file_only(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        resp = client.post("/v1/documents", data={"doc_id": "beide"},
+                           files=[("file", ("a.txt", b"Satz eins.")), ("file", ("b.txt", b"Satz zwei."))])
+        assert_problem(resp, 422, "doc_id", "2 files")
+        too_many = [("file", (f"f{i}.txt", b"Satz.")) for i in range(21)]
+        assert_problem(client.post("/v1/documents", files=too_many), 422, "at most 20 files")
+
+
+def many_page_pdf(pages: int) -> bytes:
+    """A PDF of `pages` pages with a few lines of distinct text each, written by hand."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    kids = []
+    for n in range(pages):
+        lines = " ".join(f"(Seite {n + 1}, Zeile {i}: Der Zähler MP{n + 1}Z{i} misst {n * 7 + i} Liter.) Tj T*"
+                         for i in range(8))
+        stream = f"BT /F1 11 Tf 14 TL 72 720 Td {lines} ET".encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                       b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (len(objects), 3 + 2 * pages))
+        kids.append(b"%d 0 R" % len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), pages)
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+@pytest.mark.slow
+def test_health_stays_live_while_a_200_page_pdf_is_ingested(live_server: LiveServer) -> None:
+    """Ordering, not speed: /healthz answers several times between the upload's start and its response."""
+    pdf = many_page_pdf(200)
+    done: dict[str, float | httpx.Response] = {}
+
+    def upload() -> None:
+        done["started"] = time.monotonic()
+        with live_server.client(timeout=600) as client:
+            done["response"] = client.post("/v1/documents", files={"file": ("zaehler.pdf", pdf, "application/pdf")})
+        done["finished"] = time.monotonic()
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    answered: list[float] = []
+    with live_server.client(timeout=600) as client:
+        while thread.is_alive():
+            assert client.get("/healthz").status_code == 200
+            answered.append(time.monotonic())
+            time.sleep(0.05)
+    thread.join()
+    response = done["response"]
+    assert isinstance(response, httpx.Response) and response.status_code == 201, response
+    assert response.json()["chunks"] > 20
+    during = [t for t in answered if done["started"] < t < done["finished"]]  # type: ignore[operator]
+    seconds = done["finished"] - done["started"]  # type: ignore[operator]
+    assert len(during) >= 5, f"/healthz answered {len(during)} times during a {seconds:.1f} s upload"
+    with live_server.client() as client:
+        body = client.get("/v1/documents/zaehler").json()["text"]
+        assert "Seite 200, Zeile 7" in body
+        hits = client.get("/v1/search", params={"q": "Zähler MP137Z3", "k": 1, "mode": "bm25"}).json()
+        assert hits["results"][0]["page"] in (136, 137)  # a passage's page is where it starts
+        answer = client.post("/v1/ask", json={"question": "Wie viele Liter misst der Zähler MP137Z3?"})
+        cited = [c for c in answer.json()["citations"] if "MP137Z3" in c["quote"]]
+        assert cited and cited[0]["page"] == 137, answer.json()  # a citation's page is where its quote is
+        client.delete("/v1/documents/zaehler")
