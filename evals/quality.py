@@ -31,6 +31,16 @@ def corpus_of(set_path: Path) -> Path:
     return folder if folder.is_dir() else ROOT / "documents"
 
 
+def corpus_files(set_path: Path) -> list[Path]:
+    """The documents of a set's corpus: its folder's documents, without the folder's README (provenance, not
+    corpus) and scripts."""
+    from rag.documents import SUPPORTED_SUFFIXES
+
+    folder = corpus_of(set_path)
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                  and p.name.lower() != "readme.md")
+
+
 @dataclass
 class Outcome:
     """One item's answer, judged."""
@@ -103,7 +113,7 @@ def run(set_path: Path, split: str | None, settings: Settings | None = None, emb
         data["data_dir"] = Path(tmp)
         data["store"]["chroma_host"] = None
         quelle = Quelle(Settings.model_validate(data), embedder=embedder)
-        quelle.ingest([corpus_of(set_path)], show_progress=show_progress)
+        quelle.ingest(corpus_files(set_path), show_progress=show_progress)
         outcomes = [judge(item, quelle.ask(str(item["question"])), quelle)
                     for item in tqdm(items, desc=set_path.stem, unit="q", disable=not show_progress)]
     by_lang = {"all": summary(outcomes)}

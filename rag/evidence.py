@@ -18,14 +18,15 @@ from rag.embeddings import Embedder
 from rag.question import FRAME_WORDS, Question, option_tokens, states
 from rag.schema import Evidence, Passage
 from rag.structure import PATH_SEPARATOR, Heading, Outline
-from rag.text import TermMatcher, extract_numbers, instructs_the_model
+from rag.text import TermMatcher, extract_numbers, fold, instructs_the_model, iter_tokens
 
 # Weights of the sentence score; the refusal threshold in AnswerSettings is calibrated on this scale.
 DENSE_WEIGHT = 0.35
 LEXICAL_WEIGHT = 0.35
 HEADING_WEIGHT = 0.20  # the sentence's own section heading matches the question (scaled by its place in it)
 RANK_WEIGHT = 0.10
-TYPE_BONUS = 0.08  # the sentence states what the question asks for (a number, a date, an option, …)
+TYPE_BONUS = 0.12
+TITLE_BONUS = 0.10  # the question names the sentence's document (a word of its title: "tar", "Bytedance")  # the sentence states what the question asks for (a number, a date, an option, …)
 POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and later sentences of a section
 # Answerability: half the best sentence's cosine to the question, half the share of the question's words
 # that occur anywhere in the retrieved passages. Refusal compares this with AnswerSettings.refuse_below.
@@ -113,8 +114,10 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
             if option_first:  # an option's description is quoted with its option line: "-a, --all  Do not …"
                 start = next(h.start for h in reversed(heads) if h.start < start)
                 text = passage.text[start:end]
-            if text.endswith(":") and n + 1 < len(spans) and not any(h.start == spans[n + 1][0] for h in heads) \
-                    and spans[n + 1][1] - spans[n + 1][0] <= LEAD_IN_FOLLOW:
+            follow = spans[n + 1] if n + 1 < len(spans) else None
+            if text.endswith(":") and follow is not None and not any(h.start == follow[0] for h in heads) \
+                    and follow[1] - follow[0] <= LEAD_IN_FOLLOW \
+                    and _collapsed(passage.text[follow[0]:follow[1]]) != _collapsed(passage.title):
                 end = spans[n + 1][1]  # "… erhalten Sie mit:" is quoted with the command or list it introduces
                 text = passage.text[start:end]
             key = (passage.doc_id, passage.start + start)
@@ -126,6 +129,10 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     return list(found.values())
 
 
+def _collapsed(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 def _position_at_start(passage: Passage, heads: list[Heading]) -> int:
     # A chunk that opens with its heading starts its section; one that opens mid-section does not.
     return 0 if heads and heads[0].start == 0 else 2
@@ -135,7 +142,7 @@ def _is_evidence(text: str, title: str, after_option: bool) -> bool:
     stripped = text.strip()
     if len(stripped) < MIN_SENTENCE_CHARS or stripped.endswith("?") or instructs_the_model(stripped):
         return False
-    if " ".join(stripped.split()).casefold() == " ".join(title.split()).casefold():
+    if _collapsed(stripped) == _collapsed(title):
         return False
     title_like = (len(stripped) <= TITLE_LIKE_CHARS and stripped[-1] not in ".!:;)\"'»“”"
                   and not any(c in stripped for c in "\n\t|"))  # wrapped lines and table rows are text
@@ -161,6 +168,7 @@ def select_evidence(
     contexts = sorted({(c.heading, c.passage.title) for c in items if c.heading})
     heading_lexical = dict(zip(contexts, lexical_scores(question, [f"{t} {h}" for h, t in contexts]), strict=True))
     scored = []
+    titled: dict[str, bool] = {}
     for c, cos, lex in zip(items, dense, lexical, strict=True):
         heading = 0.0
         if c.heading:
@@ -168,11 +176,13 @@ def select_evidence(
             if question.options and question.options & set(option_tokens(c.heading)):
                 heading = 1.0 + heading_lexical[(c.heading, c.passage.title)]  # the option the question names
             heading *= POSITION_FACTOR[min(c.position, len(POSITION_FACTOR) - 1)]
+        named = titled.setdefault(c.passage.title, _names_title(question, c.passage.title))
         score = (
             DENSE_WEIGHT * max(0.0, float(cos))
             + LEXICAL_WEIGHT * lex
             + HEADING_WEIGHT * heading
             + RANK_WEIGHT / (1 + c.rank)
+            + (TITLE_BONUS if named else 0.0)
             + (TYPE_BONUS if question.asks not in (None, "definition") and states(question.asks, c.text, c.heading,
                                                                                question) else 0.0)
         )
@@ -210,6 +220,12 @@ def _with_section_lead(scored: list[tuple[float, Candidate]], heading: float) ->
     item = scored.pop(follow)
     scored.insert(1, (max(item[0], scored[0][0] * 0.9), item[1]))
     return scored
+
+
+def _names_title(question: Question, title: str) -> bool:
+    """The question names the document: one of its words is a word of the title ("… mit tar" and "tar(1)")."""
+    words = {fold(t.text) for t in iter_tokens(title)}
+    return any(w in words for w in question.concept_words())
 
 
 def _cosines(vectors: SentenceVectors, texts: list[str], question_vector: np.ndarray) -> list[float]:
