@@ -293,8 +293,14 @@ def cites_gold(start: int, end: int, section: str | None, spans: Sequence[tuple[
         return True
     if not gold_section or not section:
         return False
-    parts = [_collapsed(p) for p in section.split(" › ")]
-    return _collapsed(gold_section) in parts
+    parts = {_unnumbered(p) for p in section.split(" › ")}
+    return _unnumbered(gold_section) in parts
+
+
+def _unnumbered(heading: str) -> str:
+    """A heading without its section number: "4.2. IRC-Kanäle" and "IRC-Kanäle" name the same section."""
+    return re.sub(r"^((kapitel|chapter|anhang|appendix)\s+)?[0-9a-z]?(\.?[0-9]+)*\.?\s+(?=\S)", "",
+                  _collapsed(heading)).strip()
 
 
 def quotes_context(quote: str, question: str, title: str, headings: Sequence[str]) -> bool:
