@@ -15,7 +15,7 @@ from rag.documents import DocumentError
 from rag.filters import InvalidFilter
 from rag.llm import LLMError
 from rag.retrieval import UnknownDocuments
-from rag.store import StoreUnavailable
+from rag.store import StoreError
 
 log = logging.getLogger("quelle.api")
 PROBLEM = "application/problem+json"
@@ -97,7 +97,7 @@ def problem_for(exc: Exception) -> Problem:
         return Problem(422, str(exc))
     if isinstance(exc, UnknownDocuments):
         return Problem(404, f"No such documents: {', '.join(exc.doc_ids)}. List them with GET /v1/documents.")
-    if isinstance(exc, StoreUnavailable) or _is_store_failure(exc):
+    if isinstance(exc, StoreError) or _is_store_failure(exc):
         log.warning("store unavailable: %s", type(exc).__name__)
         return Problem(503, STORE_DOWN)
     if isinstance(exc, LLMError):
@@ -128,7 +128,7 @@ def install_error_handlers(app: FastAPI, *, key_check: Any = None) -> None:
             detail = f"{request.method} is not allowed on {request.url.path}."
         return error_response(request.url.path, Problem(exc.status_code, detail, headers=getattr(exc, "headers", None)))
 
-    for kind in (Problem, DocumentError, InvalidFilter, UnknownDocuments, StoreUnavailable, LLMError, Exception):
+    for kind in (Problem, DocumentError, InvalidFilter, UnknownDocuments, StoreError, LLMError, Exception):
         app.add_exception_handler(kind, _service)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

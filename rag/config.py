@@ -70,6 +70,10 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     """Evidence selection, verification and refusal."""
 
+    passages: int = Field(
+        8, ge=1, le=50, description="Passages an ask reads for evidence when the request names no top_k (more than "
+        "search's top_k: the sentence scoring, not the passage ranking, picks the answer).",
+    )
     evidence_k: int = Field(4, ge=1, le=20, description="Evidence sentences given to the LLM.")
     extractive_k: int = Field(2, ge=1, le=10, description="Evidence sentences quoted in an extractive answer.")
     prompt_k: int = Field(

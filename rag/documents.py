@@ -175,12 +175,64 @@ def _split_front_matter(text: str, filename: str) -> tuple[dict[str, Any], str]:
 
 
 _DROPPED_TAGS = ("script", "style", "noscript", "template", "head", "svg", "nav", "button", "form")
-_DROPPED_CLASSES = frozenset({"navheader", "navfooter", "toc", "sphinxsidebar", "related", "footer", "headerlink",
-                              "skip-link", "breadcrumb", "breadcrumbs", "sidebar"})
+_DROPPED_CLASSES = frozenset(
+    {
+        "navheader",
+        "navfooter",
+        "toc",
+        "sphinxsidebar",
+        "related",
+        "footer",
+        "headerlink",
+        "skip-link",
+        "breadcrumb",
+        "breadcrumbs",
+        "sidebar",
+    }
+)
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption figure "
-    "footer h1 h2 h3 h4 h5 h6 header hr html li main ol p pre section summary table tbody tfoot thead tr ul "
-    "br".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+        "br",
+    ]
 )
 _HEADING_LEVEL = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "dt": 7}
 
@@ -244,8 +296,11 @@ class _BlockWriter:
         raw = "".join(self.buffer)
         self.buffer = []
         text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
-        text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n") if pre else \
-            re.sub(r" *\t *", "\t", re.sub(r"[ \u00a0]+", " ", text)).strip()
+        text = (
+            "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+            if pre
+            else re.sub(r" *\t *", "\t", re.sub(r"[ \u00a0]+", " ", text)).strip()
+        )
         if not text.strip():
             return
         if self.blocks:

@@ -25,19 +25,20 @@ DENSE_WEIGHT = 0.35
 LEXICAL_WEIGHT = 0.35
 HEADING_WEIGHT = 0.20  # the sentence's own section heading matches the question (scaled by its place in it)
 RANK_WEIGHT = 0.10
-TYPE_BONUS = 0.12
-TITLE_BONUS = 0.10  # the question names the sentence's document (a word of its title: "tar", "Bytedance")  # the sentence states what the question asks for (a number, a date, an option, …)
+TYPE_BONUS = 0.12  # the sentence states what the question asks for (a number, a date, an option, …)
+TITLE_BONUS = 0.10  # the question names the sentence's document (a word of its title: "tar", "Bytedance")
 POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and later sentences of a section
 # Answerability: half the best sentence's cosine to the question, half the share of the question's words
 # that occur anywhere in the retrieved passages. Refusal compares this with AnswerSettings.refuse_below.
 ANSWERABILITY_DENSE = 0.5
 MIN_SENTENCE_CHARS = 12
 TITLE_LIKE_CHARS = 90  # a line this short without final punctuation reads as a title or caption
-TYPE_CHECKED = 3
-MIN_COMPOUND_PART = 4
+TYPE_CHECKED = 3  # the best this many sentences are checked for the kind of answer the question asks for
+MIN_COMPOUND_PART = 4  # letters of each part when a German compound is split to find its parts
 LEAD_IN_FOLLOW = 240  # a sentence ending in ":" takes the block after it when that is this short
-SECTION_LEAD_HEADING = 0.5  # when the best sentence opens a section whose heading matches this well, the next
-# sentence of that section is quoted too (the first sentence under a heading often only announces the answer)  # letters of each part when a German compound is split to find its parts  # the best this many sentences are checked for the kind of answer the question asks for
+# When the best sentence opens a section whose heading matches this well, the next sentence of that section is
+# quoted too (the first sentence under a heading often only announces the answer).
+SECTION_LEAD_HEADING = 0.5
 
 
 class SentenceVectors:

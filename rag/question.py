@@ -10,46 +10,166 @@ from typing import Literal
 from rag.text import STOPWORDS, detect_language, extract_numbers, fold, iter_tokens, names
 from rag.text.lexicon import translate
 
-AnswerType = Literal["quantity", "money", "date", "person", "organisation", "place", "reason", "option", "command",
-                     "definition"]
+AnswerType = Literal[
+    "quantity", "money", "date", "person", "organisation", "place", "reason", "option", "command", "definition"
+]
 
 # What the question asks for, by its wording (German and English). Checked in order: the first match wins.
-_ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
-    ("money", r"\b(wie\s+teuer|was\s+kostet|was\s+kosten|kosten\s+\w+|preis\w*|how\s+much\s+(does|do|did|is|was|are)\b.*\b(cost|pay|charge)"
-              r"|\bprice\b|\bcosts?\b|how\s+expensive)"),
-    ("quantity", r"\b(wie\s+(viele?|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark)|wieviele?"
-                 r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy)|what\s+(share|percentage|number|size)"
-                 r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl))\b"),
-    ("date", r"\b(wann|seit\s+wann|bis\s+wann|in\s+welchem\s+jahr|an\s+welchem\s+tag|welche[mn]?\s+(tag|datum|jahr|monat)"
-             r"|what\s+(date|day|year|month)|which\s+(date|day|year|month)|since\s+when)\b"
-             r"|^\s*when\s+(did|was|were|is|are|will|does|do|has|had)\b"),
-    ("reason", r"\b(warum|weshalb|wieso|weswegen|aus\s+welchem\s+grund|why|for\s+what\s+reason|what\s+(is|was)\s+the\s+reason)\b"),
-    ("option", r"\b(welche[nrs]?\s+(option|schalter|parameter|flag|argument)\w*|which\s+(option|switch|flag|parameter|argument)s?"
-               r"|what\s+(option|switch|flag)s?)\b"),
-    ("command", r"\b(welche[nrs]?\s+(befehl|kommando|programm|werkzeug)\w*|which\s+(command|program|tool|utility)s?"
-                r"|what\s+(command|program|tool)s?)\b"),
-    ("person", r"\b(wer|von\s+wem|wem|wen|who|whom|which\s+person|welche\s+person)\b"),
-    ("organisation", r"\b(welche[smnr]?\s+(firma|unternehmen|konzern|organisation|hersteller|anbieter|kunde\w*)"
-                     r"|which\s+(company|firm|organi[sz]ation|manufacturer|vendor|customer))\b"),
-    ("place", r"\b(wo|woher|wohin|in\s+welche[mnr]?\s+(land|stadt|verzeichnis|datei|ordner)"
-              r"|where|which\s+(country|city|directory|file|folder)|in\s+which\s+(country|city|directory|file|folder))\b"),
-    ("definition", r"\b(was\s+(ist|sind|bedeutet|bedeuten|macht|tut|bewirkt)|was\s+versteht\s+man|what\s+(is|are|does)"
-                   r"|what\s+do(es)?\s+\S+\s+mean)\b"),
-))
+_ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        (
+            "money",
+            r"\b(wie\s+teuer|was\s+kostet|was\s+kosten|kosten\s+\w+|preis\w*|how\s+much\s+(does|do|did|is|was|are)\b.*\b(cost|pay|charge)"
+            r"|\bprice\b|\bcosts?\b|how\s+expensive)",
+        ),
+        (
+            "quantity",
+            r"\b(wie\s+(viele?|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark)|wieviele?"
+            r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy)|what\s+(share|percentage|number|size)"
+            r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl))\b",
+        ),
+        (
+            "date",
+            r"\b(wann|seit\s+wann|bis\s+wann|in\s+welchem\s+jahr|an\s+welchem\s+tag|welche[mn]?\s+(tag|datum|jahr|monat)"
+            r"|what\s+(date|day|year|month)|which\s+(date|day|year|month)|since\s+when)\b"
+            r"|^\s*when\s+(did|was|were|is|are|will|does|do|has|had)\b",
+        ),
+        (
+            "reason",
+            r"\b(warum|weshalb|wieso|weswegen|aus\s+welchem\s+grund|why|for\s+what\s+reason|what\s+(is|was)\s+the\s+reason)\b",
+        ),
+        (
+            "option",
+            r"\b(welche[nrs]?\s+(option|schalter|parameter|flag|argument)\w*|which\s+(option|switch|flag|parameter|argument)s?"
+            r"|what\s+(option|switch|flag)s?)\b",
+        ),
+        (
+            "command",
+            r"\b(welche[nrs]?\s+(befehl|kommando|programm|werkzeug)\w*|which\s+(command|program|tool|utility)s?"
+            r"|what\s+(command|program|tool)s?)\b",
+        ),
+        ("person", r"\b(wer|von\s+wem|wem|wen|who|whom|which\s+person|welche\s+person)\b"),
+        (
+            "organisation",
+            r"\b(welche[smnr]?\s+(firma|unternehmen|konzern|organisation|hersteller|anbieter|kunde\w*)"
+            r"|which\s+(company|firm|organi[sz]ation|manufacturer|vendor|customer))\b",
+        ),
+        (
+            "place",
+            r"\b(wo|woher|wohin|in\s+welche[mnr]?\s+(land|stadt|verzeichnis|datei|ordner)"
+            r"|where|which\s+(country|city|directory|file|folder)|in\s+which\s+(country|city|directory|file|folder))\b",
+        ),
+        (
+            "definition",
+            r"\b(was\s+(ist|sind|bedeutet|bedeuten|macht|tut|bewirkt)|was\s+versteht\s+man|what\s+(is|are|does)"
+            r"|what\s+do(es)?\s+\S+\s+mean)\b",
+        ),
+    )
+)
 
 # Words that frame a question rather than name what it is about; they need not occur in the evidence.
-FRAME_WORDS = frozenset(fold(w) for w in """
-    gibt geben gab machen macht tun tut heißt heisst nennt genannt bedeutet bedeuten steht stehen sagt sagen
-    erfahre erfährt finde finden kann könnte lässt lassen möglich genau eigentlich bitte beim sowie dabei etwa
-    use used using get gets got make makes made happen happens mean means called call say says said stated
-    tell find found possible exactly actually please way ways does did done document documents text article
-    artikel dokument dokumente laut according welche welcher welches which what wozu wofür wofur womit woran
-    worauf wodurch wohin woher wieso weshalb
-    """.split())
+FRAME_WORDS = frozenset(
+    fold(w)
+    for w in [
+        "gibt",
+        "geben",
+        "gab",
+        "machen",
+        "macht",
+        "tun",
+        "tut",
+        "heißt",
+        "heisst",
+        "nennt",
+        "genannt",
+        "bedeutet",
+        "bedeuten",
+        "steht",
+        "stehen",
+        "sagt",
+        "sagen",
+        "erfahre",
+        "erfährt",
+        "finde",
+        "finden",
+        "kann",
+        "könnte",
+        "lässt",
+        "lassen",
+        "möglich",
+        "genau",
+        "eigentlich",
+        "bitte",
+        "beim",
+        "sowie",
+        "dabei",
+        "etwa",
+        "use",
+        "used",
+        "using",
+        "get",
+        "gets",
+        "got",
+        "make",
+        "makes",
+        "made",
+        "happen",
+        "happens",
+        "mean",
+        "means",
+        "called",
+        "call",
+        "say",
+        "says",
+        "said",
+        "stated",
+        "tell",
+        "find",
+        "found",
+        "possible",
+        "exactly",
+        "actually",
+        "please",
+        "way",
+        "ways",
+        "does",
+        "did",
+        "done",
+        "document",
+        "documents",
+        "text",
+        "article",
+        "artikel",
+        "dokument",
+        "dokumente",
+        "laut",
+        "according",
+        "welche",
+        "welcher",
+        "welches",
+        "which",
+        "what",
+        "wozu",
+        "wofür",
+        "wofur",
+        "womit",
+        "woran",
+        "worauf",
+        "wodurch",
+        "wohin",
+        "woher",
+        "wieso",
+        "weshalb",
+    ]
+)
 
-_CAUSAL = re.compile(r"\b(weil|da|denn|deshalb|daher|darum|deswegen|dadurch|damit|sodass|aufgrund|wegen|zwecks|grund|"
-                     r"um\s+\w+(\s+\w+){0,6}\s+zu|because|since|due\s+to|so\s+that|in\s+order\s+to|therefore|thus|"
-                     r"reason|as\s+a\s+result|owing\s+to)\b", re.IGNORECASE)
+_CAUSAL = re.compile(
+    r"\b(weil|da|denn|deshalb|daher|darum|deswegen|dadurch|damit|sodass|aufgrund|wegen|zwecks|grund|"
+    r"um\s+\w+(\s+\w+){0,6}\s+zu|because|since|due\s+to|so\s+that|in\s+order\s+to|therefore|thus|"
+    r"reason|as\s+a\s+result|owing\s+to)\b",
+    re.IGNORECASE,
+)
 _CURRENCY = re.compile(r"(\$|€|£|¥|\b(euro|eur|dollar|usd|yuan|rmb|cent|franken|pfund|pounds?)\b)", re.IGNORECASE)
 _DATE = re.compile(
     r"\b(1[6-9]|20)\d\d\b|\b\d{1,2}\.\s?\d{1,2}\.(\d{2,4})?|\b(januar|februar|märz|april|mai|juni|juli|august|"
@@ -61,11 +181,15 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _OPTION_TOKEN = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
-_COMMAND_TOKEN = re.compile(r"\b[\w.+-]+\(\d\w?\)|^\s*[$#]\s|`[^`]+`|\b[a-z][\w.-]*-[a-z][\w.-]*\b|\b(sudo|apt|apt-get|"
-                            r"dpkg|systemctl)\b")
-_ROLE = re.compile(r"\b(\w*(team|sprecher|betreuer|entwickler|maintainer|developer|administrator|admins?|sponsor|"
-                   r"autor|author|leiter|leader|chef|gründer|founder|mitglied|member|manager|beauftragte)\w*)\b",
-                   re.IGNORECASE)
+_COMMAND_TOKEN = re.compile(
+    r"\b[\w.+-]+\(\d\w?\)|^\s*[$#]\s|`[^`]+`|\b[a-z][\w.-]*-[a-z][\w.-]*\b|\b(sudo|apt|apt-get|"
+    r"dpkg|systemctl)\b"
+)
+_ROLE = re.compile(
+    r"\b(\w*(team|sprecher|betreuer|entwickler|maintainer|developer|administrator|admins?|sponsor|"
+    r"autor|author|leiter|leader|chef|gründer|founder|mitglied|member|manager|beauftragte)\w*)\b",
+    re.IGNORECASE,
+)
 _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
 
 
@@ -106,8 +230,12 @@ def analyse(text: str) -> Question:
     asked = names(text, language)
     translations = {w: tuple(translate(w, language, other)) for w in words}
     return Question(
-        text=text, language=language, words=tuple(words), names=frozenset(asked),
-        numbers=tuple(extract_numbers(text)), asks=asked_type(text),
+        text=text,
+        language=language,
+        words=tuple(words),
+        names=frozenset(asked),
+        numbers=tuple(extract_numbers(text)),
+        asks=asked_type(text),
         translations={w: t for w, t in translations.items() if t},
         options=frozenset(option_tokens(text)),
         weights=concept_weights(text, language),

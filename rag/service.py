@@ -137,7 +137,7 @@ class Quelle:
             question = self.standalone_question(question, history)
         analysed = analyse(question)  # once: language, words, translations, what it asks for
         vector = self.embedder.embed_query(question)  # once, for dense retrieval and evidence scoring
-        passages = self.retriever.search(analysed.search_text(), top_k or self.settings.retrieval.top_k, doc_ids,
+        passages = self.retriever.search(analysed.search_text(), top_k or self.settings.answer.passages, doc_ids,
                                          self.settings.retrieval.mode, vector, where)
         if where is not None:
             doc_ids = matching_documents(self.retriever.view(), where, doc_ids)

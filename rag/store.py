@@ -31,7 +31,11 @@ _WHERE_CLAUSES = 200  # documents named in one Chroma filter
 ORPHAN_GRACE_S = 600.0  # never collect chunks this young: another process may be about to commit them
 
 
-class StoreUnavailable(RuntimeError):
+class StoreError(RuntimeError):
+    """Chroma failed on a request; callers never see Chroma's own exception types."""
+
+
+class StoreUnavailable(StoreError):
     """Chroma cannot be reached; the message names where it was expected."""
 
 
@@ -56,8 +60,14 @@ def _reaching(method: Callable[_P, _R]) -> Callable[_P, _R]:
 def _unreachable_as_unavailable(store: Any) -> Iterator[None]:
     try:
         yield
+    except StoreError:
+        raise
     except _UNREACHABLE as exc:
         raise StoreUnavailable(f"the {store.where} is not answering: {exc}") from exc
+    except Exception as exc:
+        if type(exc).__module__.startswith("chromadb"):  # every other Chroma error, in Quelle's own type
+            raise StoreError(f"the {store.where} failed: {type(exc).__name__}: {exc}") from exc
+        raise
 
 
 @dataclass(frozen=True)

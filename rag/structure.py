@@ -14,7 +14,9 @@ PATH_SEPARATOR = " › "
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _UNDERLINE = re.compile(r"^[ \t]*([=\-~^\"'`*+#_.:])\1{2,}[ \t]*$")
-_NUMBERED = re.compile(r"^[ \t]{0,4}((?:Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+)?([0-9]+(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?[ \t]+\S")
+_NUMBERED = re.compile(
+    r"^[ \t]{0,4}((?:Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+)?([0-9]+(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?[ \t]+\S"
+)
 _CAPS = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9 \-/&]{2,40}$")
 # A man-page option line: "-a, --all", "--block-size=GRÖSSE", "-C VERZ, --directory=VERZ", optionally followed by
 # two or more spaces and the description on the same line.
@@ -145,7 +147,8 @@ def detect_outline(text: str) -> Outline:
     for i, line in enumerate(lines):
         stripped = line.text.strip()
         prev_text = lines[i - 1].text.strip() if i > 0 else ""
-        if stripped.startswith("```") or (stripped.startswith("~~~") and not (prev_text and _UNDERLINE.match(line.text))):
+        underline = bool(prev_text) and _UNDERLINE.match(line.text) is not None
+        if stripped.startswith("```") or (stripped.startswith("~~~") and not underline):
             fence = not fence  # a code fence (a "~~~" line right under text is an underline instead)
             continue
         if fence or not stripped:

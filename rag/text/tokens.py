@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from rag.text.numbers import GLUED, parse_number, values_of
 
-
 # A raw token: letter/digit runs joined by hyphens, apostrophes, dots or commas ("Nvidia-Chips", "1.600",
 # "Nvidia's"); the joins are resolved per token (numbers keep theirs, "z.B" splits).
 RAW = re.compile(r"[^\W_]+(?:[-.,'\u2019\u2010\u2011][^\W_]+)*")

@@ -120,8 +120,8 @@ def test_scores_are_lucene_bm25() -> None:
     """The sparse arithmetic against the formula written out for a corpus small enough to count by hand."""
     import math
 
-    from rag.text import analyze
     from rag.lexical import K1, B
+    from rag.text import analyze
 
     texts = {"a": "Huawei baut Chips. Huawei liefert Chips an Baidu.", "b": "Nvidia liefert H20 nach China.",
              "c": "Baidu bestellt bei Huawei."}
@@ -204,6 +204,7 @@ def test_delete_and_add_in_place_equals_a_fresh_index(compact: bool) -> None:
 
 def test_a_removed_chunk_never_scores() -> None:
     from rag.analysis import analyze
+
     from rag.lexical import BM25Postings
 
     postings = BM25Postings()

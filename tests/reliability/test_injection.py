@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.text import instructs_the_model
 from rag.llm import LLMProvider, Message
 from rag.llm.prompt import build_messages
 from rag.schema import Answer
+from rag.text import instructs_the_model
 from rag.verify import verify_sentence
 from tests.conftest import SEED
 
