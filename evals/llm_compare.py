@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.harness import markdown_table
 from rag.llm.base import Message
 from rag.llm.llamacpp import LlamaCppProvider
 from rag.llm.prompt import build_messages, format_evidence
@@ -314,18 +315,12 @@ def run_completion(provider: LlamaCppProvider, max_tokens: int, show: bool) -> S
 def table(scores: list[Score]) -> str:
     answerable = sum(c.fact is not None for c in CASES)
     unanswerable = len(CASES) - answerable
-    lines = [
-        f"| model | prompt | right fact (/{answerable}) | cites [n] | cites the right [n] "
-        f"| right fact + right [n] | right language (/{answerable}) | says unanswerable (/{unanswerable}) "
-        f"| no answer, echo (/{len(CASES)}) | mean latency s |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for s in scores:
-        lines.append(
-            f"| {s.model} | {s.prompt} | {s.right} | {s.cited} | {s.cited_gold} | {s.usable} | {s.language} "
-            f"| {s.refused} | {s.echoed} | {s.seconds / len(CASES):.2f} |"
-        )
-    return "\n".join(lines)
+    header = ["model", "prompt", f"right fact (/{answerable})", "cites [n]", "cites the right [n]",
+              "right fact + right [n]", f"right language (/{answerable})", f"says unanswerable (/{unanswerable})",
+              f"no answer, echo (/{len(CASES)})", "mean latency s"]
+    rows = [[s.model, s.prompt, s.right, s.cited, s.cited_gold, s.usable, s.language, s.refused, s.echoed,
+             f"{s.seconds / len(CASES):.2f}"] for s in scores]
+    return markdown_table(header, rows)
 
 
 def check_quotes() -> None:

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from evals.harness import free_port, running_server
 from tests.api.conftest import live
-from tests.conftest import free_port, running_server
 
 DOCS = 300
 PROBLEM = "application/problem+json"

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import uvicorn
 
+from evals.harness import free_port
 from tests.api.conftest import LiveServer, live
-from tests.conftest import free_port
 
 PROBLEM = "application/problem+json"
 

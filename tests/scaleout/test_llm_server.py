@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from evals.harness import free_port, running_server
 from tests.api.conftest import LiveServer, live
-from tests.conftest import free_port, running_server
 
 
 @pytest.fixture()

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SEED, free_port, running_server
+from evals.harness import free_port, running_server
+from tests.conftest import SEED
 
 DOCS = 12
 ROUNDS = 3
