@@ -12,7 +12,8 @@ import pytest
 
 from evals import runner
 from evals.runner import eval_settings, load_items, run_eval, spread
-from evals.targets import HttpTarget
+from evals.splits import recorded
+from evals.targets import EvalError, HttpTarget
 from rag.config import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,18 @@ def test_every_item_judged_against_every_retriever(small_run) -> None:  # type: 
                 assert run["expected_ids"]  # the gold quotes are in the seed document
 
 
+def test_answer_quality_is_judged_per_language(small_run) -> None:  # type: ignore[no-untyped-def]
+    results, out = small_run
+    quality = results["quality"]
+    assert list(quality) == ["all", "de", "en"]
+    assert quality["all"]["items"] == 12 == quality["de"]["items"] + quality["en"]["items"]
+    assert quality["all"]["citations_exact"] == 1.0
+    assert 0.0 <= quality["all"]["first_citation_in_gold"] <= 1.0
+    judged = [i["quality"] for i in results["items"]]
+    assert all(q is not None and q["lang"] in ("de", "en") for q in judged)
+    assert "## Answer quality per language" in (out / "report.md").read_text()
+
+
 def test_answers_keep_the_citation_invariant(small_run) -> None:  # type: ignore[no-untyped-def]
     results, _ = small_run
     system = results["answers"]["system"]["all"]
@@ -89,6 +102,23 @@ def test_spread_takes_evenly_spaced_items() -> None:
     assert spread(list(range(3)), None) == [0, 1, 2]
     items = load_items(SEED_SET, 12)
     assert len(items) == 12 and len({i["id"] for i in items}) == 12
+
+
+def test_splits_are_the_recorded_ones_and_partition_the_set() -> None:
+    everything = {i["id"] for i in load_items(SEED_SET)}
+    test = {i["id"] for i in load_items(SEED_SET, split="test")}
+    dev = {i["id"] for i in load_items(SEED_SET, split="dev")}
+    assert test == set(recorded()["seed"]["test"])
+    assert test | dev == everything and not test & dev
+    assert len(load_items(SEED_SET, 5, split="test")) == 5
+
+
+def test_a_set_without_a_recorded_split_is_an_error(tmp_path: Path) -> None:
+    unsplit = tmp_path / "unsplit.yaml"
+    unsplit.write_text("- {id: a, lang: en, question: 'Why?', answerable: false}\n", encoding="utf-8")
+    assert len(load_items(unsplit)) == 1
+    with pytest.raises(EvalError, match="unsplit has no recorded split"):
+        load_items(unsplit, split="test")
 
 
 def test_eval_settings_never_use_the_users_store(tmp_path: Path) -> None:
@@ -158,3 +188,24 @@ def test_cli_eval_writes_a_report_and_prints_the_main_table(
     assert results["config"]["retrievers"] == ["bm25"]
     assert results["config"]["llm_provider"] == "none"
     assert results["set"]["items"] == 4
+
+
+def test_several_sets_get_a_folder_each_and_a_summary(
+    embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(runner, "SentenceTransformerEmbedder", lambda *args, **kwargs: embedder)
+    sets = []
+    for name in ("first", "second"):  # no corpus folder of their own: asked over documents/
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(SEED_SET.read_text(encoding="utf-8"), encoding="utf-8")
+        sets.append(str(path))
+    out = tmp_path / "reports"
+    assert runner.main([*sets, "--llm", "none", "--limit", "2", "--no-baselines", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "## first (all items)" in printed and "## second (all items)" in printed
+    assert "| lang | n | accuracy |" in printed
+    for name in ("first", "second"):
+        assert json.loads((out / name / "results.json").read_text())["set"]["items"] == 2
+    summary = (out / "summary.md").read_text()
+    assert "[first](first/report.md)" in summary and "[second](second/report.md)" in summary
