@@ -61,7 +61,7 @@ def chroma_server(tmp_path_factory):  # type: ignore[no-untyped-def]
         yield ("127.0.0.1", port, proc)
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.slow)])
 def store_settings(request):  # type: ignore[no-untyped-def]
     """Store settings for both modes: an embedded PersistentClient, and a `chroma run` server
     (a fresh collection prefix per test, so tests on the shared server never see each other)."""

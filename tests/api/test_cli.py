@@ -11,6 +11,8 @@ import pytest
 
 from api.cli import main
 
+pytestmark = pytest.mark.slow  # each command loads the real embedding model
+
 ZEBRA = ("# Zebrotek\n\nDie Firma Zebrotek aus Graz hat 4.711 Quantenchips an die Stadtwerke geliefert.\n\n"
          "## Lieferung\n\nDie Lieferung kam im März 2026 mit der Bahn in Graz an.\n")
 HARBOUR = ("The harbour of Lindholm has 14 cranes. Each crane lifts up to 40 tonnes.\n\n"

@@ -32,6 +32,7 @@ def small_run(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[dict[
     return results, out
 
 
+@pytest.mark.slow
 def test_our_hit_rate_and_mrr_agree_with_llama_index_retriever_evaluator(small_run) -> None:  # type: ignore[no-untyped-def]
     results, _ = small_run
     assert list(results["crosscheck"]) == RETRIEVERS
@@ -43,6 +44,7 @@ def test_our_hit_rate_and_mrr_agree_with_llama_index_retriever_evaluator(small_r
         assert check["agree"], name
 
 
+@pytest.mark.slow
 def test_every_item_judged_against_every_retriever(small_run) -> None:  # type: ignore[no-untyped-def]
     results, _ = small_run
     items = results["items"]
@@ -61,6 +63,7 @@ def test_every_item_judged_against_every_retriever(small_run) -> None:  # type: 
                 assert run["expected_ids"]  # the gold quotes are in the seed document
 
 
+@pytest.mark.slow
 def test_answer_quality_is_judged_per_language(small_run) -> None:  # type: ignore[no-untyped-def]
     results, out = small_run
     quality = results["quality"]
@@ -73,6 +76,7 @@ def test_answer_quality_is_judged_per_language(small_run) -> None:  # type: igno
     assert "## Answer quality per language" in (out / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_answers_keep_the_citation_invariant(small_run) -> None:  # type: ignore[no-untyped-def]
     results, _ = small_run
     system = results["answers"]["system"]["all"]
@@ -83,6 +87,7 @@ def test_answers_keep_the_citation_invariant(small_run) -> None:  # type: ignore
     assert results["config"]["baseline"]["answers"] == "top-nodes"
 
 
+@pytest.mark.slow
 def test_report_files_are_written_and_results_json_is_stable(small_run) -> None:  # type: ignore[no-untyped-def]
     results, out = small_run
     for name in ("results.json", "report.md", "hit_at_k.png", "accuracy_by_language.png", "failures.png"):
@@ -153,6 +158,7 @@ def _v1_routes(quelle) -> httpx.MockTransport:  # type: ignore[no-untyped-def]
     return httpx.MockTransport(handle)
 
 
+@pytest.mark.slow
 def test_http_mode_measures_the_server_and_builds_the_baseline_from_its_documents(
     quelle, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
@@ -171,6 +177,7 @@ def test_http_mode_measures_the_server_and_builds_the_baseline_from_its_document
     assert all(i["evidence_has_gold"] is None for i in answered)
 
 
+@pytest.mark.slow
 def test_cli_eval_writes_a_report_and_prints_the_main_table(
     embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:
@@ -190,6 +197,7 @@ def test_cli_eval_writes_a_report_and_prints_the_main_table(
     assert results["set"]["items"] == 4
 
 
+@pytest.mark.slow
 def test_several_sets_get_a_folder_each_and_a_summary(
     embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:

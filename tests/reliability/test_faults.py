@@ -20,6 +20,8 @@ import pytest
 from evals.harness import free_port, running_server
 from tests.api.conftest import live
 
+pytestmark = pytest.mark.slow  # real servers (Chroma, the app) in subprocesses and threads
+
 DOCS = 300
 PROBLEM = "application/problem+json"
 

@@ -18,6 +18,8 @@ import uvicorn
 from evals.harness import free_port
 from tests.api.conftest import LiveServer, live
 
+pytestmark = pytest.mark.slow  # real servers (Chroma, the app) in subprocesses and threads
+
 PROBLEM = "application/problem+json"
 
 

@@ -12,6 +12,8 @@ import pytest
 from evals.harness import free_port, running_server
 from tests.api.conftest import LiveServer, live
 
+pytestmark = pytest.mark.slow  # real servers in subprocesses (llama.cpp, quelle serve workers, Chroma)
+
 
 @pytest.fixture()
 def own_llama_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:  # type: ignore[type-arg]

@@ -16,6 +16,8 @@ import pytest
 from evals.harness import free_port, running_server
 from tests.conftest import SEED
 
+pytestmark = pytest.mark.slow  # real servers in subprocesses (llama.cpp, quelle serve workers, Chroma)
+
 DOCS = 12
 ROUNDS = 3
 

@@ -20,14 +20,17 @@ def server_llm(llama_server: str) -> OpenAIProvider:
     return OpenAIProvider(llama_server, "smollm2", timeout_s=60, max_tokens=16)
 
 
+@pytest.mark.slow
 def test_check_passes_on_a_live_server(server_llm: OpenAIProvider) -> None:
     server_llm.check()
 
 
+@pytest.mark.slow
 def test_generate(server_llm: OpenAIProvider) -> None:
     assert "Paris" in server_llm.generate(QUESTION)
 
 
+@pytest.mark.slow
 def test_stream(server_llm: OpenAIProvider) -> None:
     chunks = list(server_llm.stream(QUESTION, max_tokens=12))
     assert len(chunks) >= 3
