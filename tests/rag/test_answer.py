@@ -72,6 +72,7 @@ QUESTIONS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "facts"), QUESTIONS)
 def test_extractive_answers_cite_the_fact_at_exact_offsets(seeded, question: str, facts: list[str]) -> None:  # type: ignore[no-untyped-def]
     answer = ask_with(seeded, None, question)
@@ -82,6 +83,7 @@ def test_extractive_answers_cite_the_fact_at_exact_offsets(seeded, question: str
     assert [s.citations for s in answer.sentences] == [[c.id] for c in answer.citations]
 
 
+@pytest.mark.slow
 def test_generated_answer_keeps_the_supported_sentence(seeded) -> None:  # type: ignore[no-untyped-def]
     answer = ask_with(
         seeded, "Baidu hat 1.600 Ascend-910B-Chips bestellt [1].", "Wie viele Ascend-910B-Chips hat Baidu bestellt?"
@@ -92,6 +94,7 @@ def test_generated_answer_keeps_the_supported_sentence(seeded) -> None:  # type:
     assert_offsets_exact(seeded, answer)
 
 
+@pytest.mark.slow
 def test_a_planted_wrong_number_is_dropped(seeded) -> None:  # type: ignore[no-untyped-def]
     reply = "Baidu hat 1.600 Ascend-910B-Chips bestellt [1]. Sie kosteten 99 Millionen US-Dollar [1]."
     answer = ask_with(seeded, reply, "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
@@ -100,6 +103,7 @@ def test_a_planted_wrong_number_is_dropped(seeded) -> None:  # type: ignore[no-u
     assert [s.text for s in answer.rejected] == ["Sie kosteten 99 Millionen US-Dollar [1]."]
 
 
+@pytest.mark.slow
 def test_nothing_verified_falls_back_to_quoting(seeded) -> None:  # type: ignore[no-untyped-def]
     reply = "Baidu hat 3.200 Chips bestellt [1]. Das steht in Quelle [9]."
     answer = ask_with(seeded, reply, "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
@@ -109,6 +113,7 @@ def test_nothing_verified_falls_back_to_quoting(seeded) -> None:  # type: ignore
     assert_offsets_exact(seeded, answer)
 
 
+@pytest.mark.slow
 def test_uncited_sentences_are_dropped(seeded) -> None:  # type: ignore[no-untyped-def]
     answer = ask_with(seeded, "Baidu hat 1.600 Chips bestellt.", "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
     assert answer.mode == "extractive"
@@ -118,6 +123,7 @@ def test_uncited_sentences_are_dropped(seeded) -> None:  # type: ignore[no-untyp
     "question",
     ["Wie viele Chips hat Alibaba bei Huawei bestellt?", "How many chips did Tencent order from Huawei?"],
 )
+@pytest.mark.slow
 def test_questions_the_documents_cannot_answer_are_refused(seeded, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = ask_with(seeded, "Alibaba hat 5.000 Chips bestellt [1].", question)
     assert answer.mode == "refused" and not answer.answerable and answer.citations == []
@@ -125,6 +131,7 @@ def test_questions_the_documents_cannot_answer_are_refused(seeded, question: str
     assert answer.answer.startswith(expected)
 
 
+@pytest.mark.slow
 def test_stream_yields_only_verified_text_then_the_answer(seeded) -> None:  # type: ignore[no-untyped-def]
     seeded.answerer.llm = ScriptedLLM("Baidu hat 1.600 Ascend-910B-Chips bestellt [1]. Es waren 7 Chips [1].")
     items = list(seeded.ask_stream("Wie viele Ascend-910B-Chips hat Baidu bestellt?"))
@@ -135,6 +142,7 @@ def test_stream_yields_only_verified_text_then_the_answer(seeded) -> None:  # ty
     assert "7 Chips" not in "".join(pieces)
 
 
+@pytest.mark.slow
 def test_every_seed_answer_has_exact_offsets(seeded) -> None:  # type: ignore[no-untyped-def]
     import yaml
 
