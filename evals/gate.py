@@ -14,8 +14,6 @@ from typing import Any
 
 import yaml
 
-from evals.harness import markdown_table
-
 ROOT = Path(__file__).resolve().parent.parent
 SETS = tuple(ROOT / "evals" / "sets" / f"{name}.yaml"
              for name in ("seed", "debian-reference", "manpages-de", "developers-reference"))
@@ -145,23 +143,25 @@ def main(argv: list[str] | None = None) -> int:
     from rag.embeddings import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
-    measured = {path.stem: measure(path, embedder) for path in args.sets}
     figures = ["items", *BOUNDS]
-    rows = [[name, lang, *(by_lang[lang].get(f) for f in figures)] for name, by_lang in measured.items()
-            for lang in by_lang]
-    print(markdown_table(["set", "lang", *figures], rows))
-    old = load_floors()
-    new = {**old.get("sets", {}), **floors_from(measured)}
-    loosened = lowered(old, new)
-    if loosened:
-        print("\nthese bounds would loosen:\n  " + "\n  ".join(loosened))
-        if not args.allow_lower:
-            print("nothing written: fix the regression, or pass --allow-lower and say why in the commit")
-            return 1
+    print("| set | lang | " + " | ".join(figures) + " |", flush=True)
+    status = 0
+    for path in args.sets:  # each set is written as soon as it is measured: a long run keeps what it has
+        by_lang = measure(path, embedder)
+        for lang, row in by_lang.items():
+            print(f"| {path.stem} | {lang} | " + " | ".join(str(row.get(f)) for f in figures) + " |", flush=True)
+        old = load_floors()
+        new = floors_from({path.stem: by_lang})
+        loosened = lowered(old, new)
+        if loosened and not args.allow_lower:
+            print("  not written, these bounds would loosen (fix the regression, or pass --allow-lower and say why "
+                  "in the commit):\n  " + "\n  ".join(loosened), flush=True)
+            status = 1
+        elif not args.dry_run:
+            write_floors({**old.get("sets", {}), **new})
     if not args.dry_run:
-        write_floors(new)
-        print(f"\nwrote {FLOORS_FILE.relative_to(ROOT)}")
-    return 0
+        print(f"\nfloors in {FLOORS_FILE.relative_to(ROOT)}")
+    return status
 
 
 if __name__ == "__main__":
