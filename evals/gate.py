@@ -44,7 +44,7 @@ def ceil_above(measured: float) -> float:
 def bound_for(figure: str, measured: float | int) -> float | int:
     if figure == "context_quoted":
         return int(measured)
-    return floor_below(float(measured)) if BOUNDS[figure] == "min" else ceil_above(float(measured))
+    return floor_below(float(measured)) if BOUNDS[figure] == "min" else min(ceil_above(float(measured)), 1.0)
 
 
 @contextmanager

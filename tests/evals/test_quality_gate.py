@@ -39,6 +39,7 @@ def test_floors_sit_one_step_below_and_upper_bounds_one_step_above() -> None:
     assert gate.ceil_above(0.05) == 0.1
     assert gate.bound_for("context_quoted", 2) == 2
     assert gate.bound_for("false_refusal", 0.07) == 0.1
+    assert gate.bound_for("false_refusal", 1.0) == 1.0  # a share never exceeds 1
 
 
 def test_violations_and_loosened_bounds_are_named() -> None:
