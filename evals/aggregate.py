@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, get_args
 
-from evals.metrics import FailureKind, bootstrap_ci, hit_at_k, percentile, reciprocal_rank
+from evals.harness import percentile
+from evals.metrics import FailureKind, bootstrap_ci, hit_at_k, reciprocal_rank
+from evals.quality import Outcome, summary
 
 K_MAX = 10  # passages ranked per question and retriever
 HIT_KS = (1, 3, 5, 10)
@@ -69,6 +71,7 @@ class ItemResult:
     retrieved_has_gold: bool | None = None  # the system's top-k passages given to evidence selection
     evidence_has_gold: bool | None = None  # the evidence sentences given to the LLM (None: not observable)
     failure: str | None = None
+    quality: Outcome | None = None  # first citation in the gold, context quoted (in-process only)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,6 +135,12 @@ def answer_metrics(items: Sequence[ItemResult], which: str = "answer") -> dict[s
         "latency_p95_ms": _num(percentile(latencies, 95)),
         "modes": modes,
     }
+
+
+def quality_metrics(items: Sequence[ItemResult]) -> dict[str, Any] | None:
+    """The figures of issue 12 (`evals.quality.summary`) over the items that were judged; None when none were."""
+    judged = [i.quality for i in items if i.quality is not None]
+    return summary(judged) if judged else None
 
 
 def slice_metrics(

@@ -238,13 +238,6 @@ def bootstrap_ci(
     return (float(data.mean()), float(low), float(high))
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """The p-th percentile (0..100, linear interpolation); NaN for no values."""
-    if len(values) == 0:
-        return math.nan
-    return float(np.percentile(np.asarray(values, dtype=float), p))
-
-
 # ---------------------------------------------------------------- failure attribution
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.aggregate import clean
+from evals.harness import markdown_table
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@3", "hit@5", "mrr@10", "evidence_recall@5", "chars@5")
 ANSWER_ROWS = (
@@ -24,26 +25,39 @@ ANSWER_ROWS = (
 )
 
 
-def fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}" if abs(value) < 100 else f"{value:.0f}"
-    return str(value)
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(fmt(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _interval(stat: dict[str, Any]) -> str:
     if stat.get("mean") is None:
         return "–"
     return f"{stat['mean']:.2f} [{stat['low']:.2f}, {stat['high']:.2f}]"
+
+
+QUALITY_COLUMNS = (
+    ("items", "n"),
+    ("accuracy", "accuracy"),
+    ("first_citation_in_gold", "first citation in gold evidence/section"),
+    ("context_quoted", "answers quoting a question/heading/title"),
+    ("refusal_recall", "refusal recall"),
+    ("false_refusal", "false refusals"),
+    ("citations_exact", "citations exact"),
+)
+
+
+def quality_rows(results: dict[str, Any]) -> list[list[Any]]:
+    """Per language: the figures of issue 12, then the system retriever's hit@5 and MRR@10."""
+    retrieval = results["retrieval"].get(results["config"]["system_retriever"], {})
+    rows = []
+    for lang, figures in (results.get("quality") or {}).items():
+        if figures is None:
+            continue
+        hits = retrieval.get(lang, {})
+        rows.append([lang, *(figures[key] for key, _ in QUALITY_COLUMNS), hits.get("hit@5"), hits.get("mrr@10")])
+    return rows
+
+
+def quality_table(results: dict[str, Any]) -> str:
+    header = ["lang", *(label for _, label in QUALITY_COLUMNS), "hit@5", "MRR@10"]
+    rows = quality_rows(results)
+    return markdown_table(header, rows) if rows else "(not judged: over HTTP the documents' headings are not visible)"
 
 
 def main_table(results: dict[str, Any]) -> str:
@@ -54,7 +68,7 @@ def main_table(results: dict[str, Any]) -> str:
         label = f"{name} (system)" if name == system else name
         for lang, m in by_lang.items():
             rows.append([label, lang, m["n"], *(m[c] for c in RETRIEVAL_COLUMNS)])
-    return table(["retriever", "lang", "n", *RETRIEVAL_COLUMNS], rows)
+    return markdown_table(["retriever", "lang", "n", *RETRIEVAL_COLUMNS], rows)
 
 
 def answers_table(results: dict[str, Any]) -> str:
@@ -62,24 +76,24 @@ def answers_table(results: dict[str, Any]) -> str:
     header = ["metric", *(f"{'Quelle' if who == 'system' else 'llama-index'} {lang}" for who, lang in columns)]
     rows = [[label, *(results["answers"][who][lang][key] for who, lang in columns)] for key, label in ANSWER_ROWS]
     rows.insert(0, ["n", *(results["answers"][who][lang]["n"] for who, lang in columns)])
-    return table(header, rows)
+    return markdown_table(header, rows)
 
 
 def modes_table(results: dict[str, Any]) -> str:
     rows = [[mode, m["n"], m["accuracy"]] for mode, m in results["answers"]["system"]["all"]["modes"].items()]
-    return table(["mode", "n", "accuracy"], rows)
+    return markdown_table(["mode", "n", "accuracy"], rows)
 
 
 def slices_table(slices: dict[str, Any]) -> str:
     rows = [[name, s["n"], _interval(s["accuracy"]), _interval(s["hit@5"]), _interval(s["mrr@10"])]
             for name, s in slices.items()]
-    return table(["slice", "n", "accuracy [95% CI]", "hit@5 [95% CI]", "MRR@10 [95% CI]"], rows)
+    return markdown_table(["slice", "n", "accuracy [95% CI]", "hit@5 [95% CI]", "MRR@10 [95% CI]"], rows)
 
 
 def failures_table(results: dict[str, Any]) -> str:
     langs = list(results["failures"])
     kinds = list(results["failures"]["all"])
-    return table(["failure", *langs], [[k, *(results["failures"][lang][k] for lang in langs)] for k in kinds])
+    return markdown_table(["failure", *langs], [[k, *(results["failures"][lang][k] for lang in langs)] for k in kinds])
 
 
 def crosscheck_table(results: dict[str, Any]) -> str:
@@ -88,8 +102,8 @@ def crosscheck_table(results: dict[str, Any]) -> str:
          c["llama_index"]["mrr"], c["agree"]]
         for name, c in results["crosscheck"].items()
     ]
-    return table(["retriever", "n", "hit@10 ours", "hit_rate llama-index", "MRR@10 ours", "MRR llama-index", "agree"],
-                 rows)
+    header = ["retriever", "n", "hit@10 ours", "hit_rate llama-index", "MRR@10 ours", "MRR llama-index", "agree"]
+    return markdown_table(header, rows)
 
 
 def render_markdown(results: dict[str, Any], plots: Sequence[str]) -> str:
@@ -99,9 +113,10 @@ def render_markdown(results: dict[str, Any], plots: Sequence[str]) -> str:
     machine = (f" (on {m['cpus']} CPUs; 1-minute load average {m['load_1min_start']:.1f} at the start, "
                f"{m['load_1min_end']:.1f} at the end)") if m else ""
     baseline = cfg.get("baseline")
+    split = f"the {s['split']} split of " if s.get("split") else ""
     parts = [
         f"# Eval report: {Path(s['path']).name}",
-        f"{s['items']} items ({s['answerable']} answerable; "
+        f"{s['items']} items of {split}the set ({s['answerable']} answerable; "
         + ", ".join(f"{lang}: {n}" for lang, n in s["languages"].items())
         + f"), target {cfg['target']}, system retriever **{cfg['system_retriever']}**, LLM provider "
         f"`{cfg['llm_provider']}`, embeddings `{cfg['embed_model']}`, "
@@ -121,6 +136,13 @@ def render_markdown(results: dict[str, Any], plots: Sequence[str]) -> str:
                "similarity_top_k) and it never refuses")
         parts.append(f"Baseline: {baseline['index']}, {baseline['nodes']} nodes, same embedding model; {how}.")
     parts += [
+        "## Answer quality per language",
+        "Accuracy over all items; first citation in the gold: answerable items that were answered, whose first "
+        "citation overlaps a gold evidence span or lies in the gold section; answers quoting context: items whose "
+        "citations quote a question, a heading or the title (a count; the target is 0); refusal recall over "
+        "unanswerable items, false refusals over answerable ones; citations exact: items whose every citation is "
+        "`body[start:end]`. hit@5 and MRR@10 are the system retriever's.",
+        quality_table(results),
         "## Retrieval (answerable items, top 10 ranked)",
         "Relevant: the passage overlaps a gold evidence quote (`passage_relevant`). Evidence recall@5: share of gold "
         "quotes found whole in the top 5. chars@5: mean passage length in the top 5 (longer passages make hits "
@@ -164,3 +186,24 @@ def write_report(results: dict[str, Any], out_dir: Path) -> list[Path]:
     report_path = out_dir / "report.md"
     report_path.write_text(render_markdown(data, [p.name for p in plots]), encoding="utf-8")
     return [results_path, report_path, *plots]
+
+
+def write_summary(root: Path) -> Path:
+    """<root>/summary.md: the answer quality per language of every report under `root` (one folder per set)."""
+    runs = []
+    for path in sorted(root.glob("*/results.json")):
+        results = json.loads(path.read_text(encoding="utf-8"))
+        runs.append((path.parent.name, results))
+    header = ["report", "set", "split", "lang", *(label for _, label in QUALITY_COLUMNS), "hit@5", "MRR@10"]
+    rows = [[f"[{name}]({name}/report.md)", Path(r["set"]["path"]).stem, r["set"].get("split") or "all", *row]
+            for name, r in runs for row in quality_rows(r)]
+    setup = sorted({f"LLM provider `{r['config']['llm_provider']}`, retriever {r['config']['system_retriever']}"
+                    for _, r in runs})
+    text = "\n\n".join([
+        "# Eval summary",
+        f"{len(runs)} reports ({'; '.join(setup)}). Columns as in each report's 'Answer quality per language'.",
+        markdown_table(header, rows),
+    ]) + "\n"
+    out = root / "summary.md"
+    out.write_text(text, encoding="utf-8")
+    return out

@@ -31,23 +31,30 @@ from evals.metrics import (
     numeric_exact,
     passage_relevant,
 )
+from evals.quality import corpus_of
 from evals.relevance import RelevanceIndex
-from evals.report import main_table, write_report
+from evals.report import main_table, quality_table, write_report, write_summary
+from evals.splits import select
 from evals.targets import EvalError, HttpTarget, InProcessTarget, Target
 from rag.config import Settings, load_settings
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
-from rag.schema import Passage
+from rag.schema import Answer, Passage
 from rag.service import Quelle
 
+DEFAULT_SET = Path("evals/sets/seed.yaml")
 HTTP_ASK_TOP_K = 5  # sent with every /v1/ask over HTTP, so attribution knows which passages the server used
 
 
-def load_items(set_path: Path, limit: int | None = None) -> list[dict[str, Any]]:
-    """The eval set's items; with `limit`, that many spread evenly over the set (both languages, all kinds)."""
+def load_items(set_path: Path, limit: int | None = None, split: str | None = None) -> list[dict[str, Any]]:
+    """The eval set's items, or those of its recorded `split` ('dev' or 'test'); with `limit`, that many spread
+    evenly over them (both languages, all kinds)."""
     items = yaml.safe_load(Path(set_path).read_text(encoding="utf-8")) or []
     if not isinstance(items, list) or not all(isinstance(i, dict) and "question" in i for i in items):
         raise EvalError(f"{set_path}: expected a YAML list of items with a 'question' (see evals/sets/README.md)")
-    return spread(items, limit)
+    try:
+        return spread(select(Path(set_path), items, split), limit)
+    except KeyError as exc:
+        raise EvalError(str(exc.args[0])) from None
 
 
 def spread(items: list[Any], limit: int | None) -> list[Any]:
@@ -120,6 +127,7 @@ def run_eval(
     baselines: bool = True,
     haystack: bool = False,
     limit: int | None = None,
+    split: str | None = None,
     settings: Settings | None = None,
     embedder: Embedder | None = None,
     documents: Path | None = None,
@@ -128,10 +136,11 @@ def run_eval(
     haystack_chars: int = DEFAULT_MAX_CHARS,
     show_progress: bool = True,
 ) -> dict[str, Any]:
-    """Run the set, write results.json, report.md and plots into `out_dir`, and return the results."""
+    """Run the set (or its `split`), write results.json, report.md and plots into `out_dir`, return the results.
+    In-process the index holds `documents`, by default the set's corpus (`evals.quality.corpus_of`)."""
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    items = load_items(Path(set_path), limit)
+    items = load_items(Path(set_path), limit, split)
     base = settings or load_settings()
     with ExitStack() as stack:
         if url:
@@ -143,7 +152,7 @@ def run_eval(
             tmpdir = tempfile.TemporaryDirectory(prefix="quelle-eval-", ignore_cleanup_errors=True)
             tmp = Path(stack.enter_context(tmpdir))
             setup = _in_process_setup(
-                eval_settings(base, tmp, retriever), embedder, baselines, documents or base.documents_dir,
+                eval_settings(base, tmp, retriever), embedder, baselines, documents or corpus_of(Path(set_path)),
                 (haystack_dir, haystack_docs, haystack_chars) if haystack else None, show_progress,
             )
         loop_started = time.perf_counter()
@@ -155,7 +164,7 @@ def run_eval(
     setup.info["machine"] = {
         "cpus": os.cpu_count(), "load_1min_start": load_before, "load_1min_end": os.getloadavg()[0]
     }
-    results = summarise(Path(set_path), limit, records, setup, crosscheck)
+    results = summarise(Path(set_path), limit, records, setup, crosscheck, split)
     write_report(results, Path(out_dir))
     return results
 
@@ -250,7 +259,9 @@ def evaluate_item(item: dict[str, Any], setup: Setup) -> ItemResult:
     if answerable:
         for name in setup.retrievers:
             record.retrieval[name] = _retrieval_run(setup, name, question, gold)
-    record.answer = _answer_run(setup, item, question, gold)
+    answer = setup.target.ask(question, setup.ask_top_k)
+    record.answer = _answer_run(setup, item, answer, gold)
+    record.quality = setup.target.judge(item, answer)
     if setup.baseline is not None:
         text = setup.baseline.answer(question, setup.search(LlamaIndexBaseline.label)(question))
         record.baseline_answer = AnswerRun(
@@ -277,8 +288,7 @@ def _retrieval_run(setup: Setup, retriever: str, question: str, gold: list[str])
     )
 
 
-def _answer_run(setup: Setup, item: dict[str, Any], question: str, gold: list[str]) -> AnswerRun:
-    answer = setup.target.ask(question, setup.ask_top_k)
+def _answer_run(setup: Setup, item: dict[str, Any], answer: Answer, gold: list[str]) -> AnswerRun:
     refused = answer.mode == "refused" or not answer.answerable
     text = answer.answer
     valid = sum(citation_valid(c.quote, setup.target.body(c.doc_id), c.start, c.end) for c in answer.citations)
@@ -332,7 +342,8 @@ def run_crosscheck(records: list[ItemResult], setup: Setup) -> dict[str, Any]:
 
 
 def summarise(
-    set_path: Path, limit: int | None, records: list[ItemResult], setup: Setup, crosscheck: dict[str, Any]
+    set_path: Path, limit: int | None, records: list[ItemResult], setup: Setup, crosscheck: dict[str, Any],
+    split: str | None = None,
 ) -> dict[str, Any]:
     """Everything the report shows, as plain data."""
     groups = agg.by_language(records)
@@ -355,7 +366,8 @@ def summarise(
         }
     return {
         "accuracy_by_language": accuracy,
-        "set": {"path": str(set_path), "items": len(records), "limit": limit,
+        "quality": {lang: agg.quality_metrics(g) for lang, g in groups.items()},
+        "set": {"path": str(set_path), "items": len(records), "limit": limit, "split": split,
                 "answerable": sum(r.answerable for r in records),
                 "languages": {lang: len(g) for lang, g in groups.items() if lang != "all"}},
         "config": {
@@ -385,19 +397,60 @@ def summarise(
     }
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of an eval run (`python -m evals.runner`; `quelle eval` has the same ones but one set)."""
+    parser.add_argument("sets", nargs="*", type=Path, default=[DEFAULT_SET],
+                        help="eval sets; each is asked over its corpus, evals/corpora/<set name>/ (else documents/)")
+    parser.add_argument("--split", choices=["dev", "test"], default=None,
+                        help="only the items of this recorded split (evals/sets/splits.yaml); default all")
+    parser.add_argument("--url", default=None, help="evaluate a running server over HTTP")
+    parser.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default=None)
+    parser.add_argument("--out", default="reports",
+                        help="report folder; with several sets one subfolder per set and a summary.md")
+    parser.add_argument("--no-baselines", action="store_true",
+                        help="only the system: no other retrievers, no llama-index")
+    parser.add_argument("--llm", choices=["llamacpp", "openai", "none"], default=None,
+                        help="LLM provider for the answers")
+    parser.add_argument("--limit", type=int, default=None, help="only this many items, spread evenly over the set")
+    parser.add_argument("--haystack", action="store_true", help="also ingest the man page haystack (see README)")
+    parser.add_argument("--haystack-docs", type=int, default=DEFAULT_DOCS, help="haystack documents")
+    parser.add_argument("--haystack-chars", type=int, default=DEFAULT_MAX_CHARS, help="characters per haystack doc")
+
+
 def run_cli(args: argparse.Namespace) -> int:
-    """`quelle eval`: run, write the report, print the main table."""
+    """`quelle eval` and `python -m evals.runner`: run each set, write its report, print its tables; with several
+    sets, each goes to <out>/<set name>/ and <out>/summary.md lists every report under <out>."""
     base = load_settings(**({"llm": {"provider": args.llm}} if getattr(args, "llm", None) else {}))
-    try:
-        results = run_eval(
-            args.set, url=args.url, retriever=args.retriever, out_dir=args.out, baselines=not args.no_baselines,
-            haystack=getattr(args, "haystack", False), limit=getattr(args, "limit", None), settings=base,
-            haystack_docs=getattr(args, "haystack_docs", DEFAULT_DOCS),
-            haystack_chars=getattr(args, "haystack_chars", DEFAULT_MAX_CHARS),
-        )
-    except (EvalError, FileNotFoundError) as exc:
-        print(f"eval failed: {exc}", file=sys.stderr)
-        return 1
-    print(main_table(results))
-    print(f"\nreport: {Path(args.out) / 'report.md'}")
+    sets = [Path(s) for s in (getattr(args, "sets", None) or [args.set])]
+    out = Path(args.out)
+    for set_path in sets:
+        out_dir = out / set_path.stem if len(sets) > 1 else out
+        try:
+            results = run_eval(
+                set_path, url=args.url, retriever=args.retriever, out_dir=out_dir, baselines=not args.no_baselines,
+                haystack=getattr(args, "haystack", False), limit=getattr(args, "limit", None),
+                split=getattr(args, "split", None), settings=base,
+                haystack_docs=getattr(args, "haystack_docs", DEFAULT_DOCS),
+                haystack_chars=getattr(args, "haystack_chars", DEFAULT_MAX_CHARS),
+            )
+        except (EvalError, FileNotFoundError) as exc:
+            print(f"eval failed: {exc}", file=sys.stderr)
+            return 1
+        print(f"\n## {set_path.stem} ({results['set']['split'] or 'all items'})\n")
+        print(quality_table(results))
+        print()
+        print(main_table(results))
+        print(f"\nreport: {out_dir / 'report.md'}")
+    if len(sets) > 1:
+        print(f"summary: {write_summary(out)}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.runner", description=__doc__)
+    add_arguments(parser)
+    return run_cli(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

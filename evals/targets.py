@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from evals.quality import Outcome, judge
 from rag.llm.base import Message
 from rag.schema import Answer, AnswerSentence, Evidence, Passage
 from rag.service import Quelle
@@ -34,6 +35,8 @@ class Target(Protocol):
     def evidence(self, question: str, passages: list[Passage]) -> list[str] | None: ...
 
     def chunks(self) -> list[tuple[str, str]] | None: ...
+
+    def judge(self, item: dict[str, Any], answer: Answer) -> Outcome | None: ...
 
     def generate(self, messages: list[Message], max_tokens: int | None = None) -> str: ...
 
@@ -68,6 +71,10 @@ class InProcessTarget:
     def chunks(self) -> list[tuple[str, str]] | None:
         view = self.quelle.retriever.view()
         return sorted((cid, chunk.text) for cid, chunk in view.chunks.items())
+
+    def judge(self, item: dict[str, Any], answer: Answer) -> Outcome | None:
+        """The issue-12 judgement (first citation in the gold, context quoted); needs the documents' headings."""
+        return judge(item, answer, self.quelle)
 
     def generate(self, messages: list[Message], max_tokens: int | None = None) -> str:
         return self.quelle.llm.generate(messages, max_tokens=max_tokens)
@@ -125,6 +132,9 @@ class HttpTarget:
 
     def chunks(self) -> list[tuple[str, str]] | None:
         return None
+
+    def judge(self, item: dict[str, Any], answer: Answer) -> Outcome | None:
+        return None  # the documents' headings are not part of the contract
 
     def generate(self, messages: list[Message], max_tokens: int | None = None) -> str:
         raise EvalError("the server's LLM cannot be called directly")

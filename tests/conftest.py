@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from evals.harness import free_port, running_server
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -48,56 +48,6 @@ def quelle(settings, embedder) -> Iterator[object]:  # type: ignore[no-untyped-d
     yield Quelle(settings, embedder=embedder)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_http(url: str, timeout_s: float, proc=None) -> None:  # type: ignore[no-untyped-def]
-    """Poll `url` until it answers 200; fail early if the process died."""
-    import time
-
-    import httpx
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with code {proc.returncode} before {url} answered")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout_s} s")
-
-
-@contextmanager
-def running_server(args: list[str], ready_url: str, log_path: Path, timeout_s: float = 60,
-                   env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
-    """A server subprocess that is up (ready_url answers 200) inside the block and stopped after it; if it
-    never comes up, the error carries the tail of its log."""
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
-        try:
-            try:
-                wait_for_http(ready_url, timeout_s, proc)
-            except (RuntimeError, TimeoutError) as exc:
-                log.flush()
-                raise RuntimeError(f"{exc}; log:\n{log_path.read_text(errors='replace')[-2000:]}") from None
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     """A real `chroma run` server on a free loopback port, for the whole session."""
@@ -111,7 +61,7 @@ def chroma_server(tmp_path_factory):  # type: ignore[no-untyped-def]
         yield ("127.0.0.1", port, proc)
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.slow)])
 def store_settings(request):  # type: ignore[no-untyped-def]
     """Store settings for both modes: an embedded PersistentClient, and a `chroma run` server
     (a fresh collection prefix per test, so tests on the shared server never see each other)."""

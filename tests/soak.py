@@ -6,18 +6,16 @@ import argparse
 import asyncio
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import SEED, free_port, running_server
+from evals.harness import LoadResult, Step, free_port, generate_load, percentile, running_server
+from tests.conftest import SEED
 
 QUESTIONS = [
     "Wie viele Ascend-910B-Chips hat Baidu bestellt?",
@@ -33,63 +31,46 @@ WARMUP_SHARE = 0.2  # RSS is compared from the end of the warm-up: models and ca
 RSS_GROWTH_LIMIT = 0.25  # fail if the server's RSS grows more than this after the warm-up
 
 
-@dataclass
-class Tally:
-    """What the clients saw: latency per kind, status per kind, and the documents each client expects."""
-
-    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    unexpected: list[str] = field(default_factory=list)  # the first few, for the report
-    unexpected_total: int = 0
-    expected_docs: dict[str, str | None] = field(default_factory=dict)
-
-    def record(self, kind: str, status: str, seconds: float, ok: bool, note: str = "") -> None:
-        self.latency[kind].append(seconds)
-        self.statuses[kind][status] += 1
-        if not ok:
-            self.unexpected_total += 1
-            if len(self.unexpected) < 20:
-                self.unexpected.append(f"{kind} -> {status} {note[:200]}")
-
-
 def note_text(client: int, slot: int, version: int) -> str:
     return (f"Logbuch {client}-{slot}, Eintrag {version}: Der Leuchtturm Nummer {client * 10 + slot} meldete "
             f"{100 + version} Möwen und {version % 7 + 1} Schiffe. Die Wärterin prüfte die Lampe um {version % 24} "
             "Uhr.")
 
 
-async def one_client(index: int, url: str, deadline: float, tally: Tally) -> None:
-    rng = random.Random(index)
-    versions = dict.fromkeys(range(DOCS_PER_CLIENT), 0)
-    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
-        while time.monotonic() < deadline:
+def client_steps(expected_docs: dict[str, str | None]) -> Callable[[int], Step]:
+    """Each client asks, searches, and adds, updates and deletes its own few documents; `expected_docs` keeps the
+    state each client last left its documents in."""
+
+    def steps(index: int) -> Step:
+        rng = random.Random(index)
+        versions = dict.fromkeys(range(DOCS_PER_CLIENT), 0)
+
+        async def step(client: httpx.AsyncClient) -> tuple[str, httpx.Response, bool]:
             kind = rng.choices(list(MIX), weights=list(MIX.values()))[0]
-            started = time.perf_counter()
-            expected: tuple[int, ...] = (200,)
-            try:
-                if kind == "ask":
-                    resp = await client.post("/v1/ask", json={"question": rng.choice(QUESTIONS)})
-                elif kind == "search":
-                    resp = await client.get("/v1/search", params={"q": rng.choice(SEARCHES), "k": 5})
-                else:
-                    slot = rng.randrange(DOCS_PER_CLIENT)
-                    doc_id = f"soak-{index}-{slot}"
-                    if rng.random() < 0.25:
-                        kind, expected = "delete", (200, 404)
-                        resp = await client.delete(f"/v1/documents/{doc_id}")
-                        tally.expected_docs[doc_id] = None
-                    else:
-                        versions[slot] += rng.random() < 0.8  # sometimes the same text again: "unchanged"
-                        text = note_text(index, slot, versions[slot])
-                        expected = (200, 201)
-                        resp = await client.post("/v1/documents", json={"title": f"Logbuch {doc_id}", "text": text,
-                                                                        "doc_id": doc_id})
-                        if resp.status_code in expected:
-                            tally.expected_docs[doc_id] = text
-                status, ok, note = str(resp.status_code), resp.status_code in expected, resp.text
-            except httpx.HTTPError as exc:
-                status, ok, note = f"error:{type(exc).__name__}", False, str(exc)
-            tally.record(kind, status, time.perf_counter() - started, ok, note)
+            if kind == "ask":
+                resp = await client.post("/v1/ask", json={"question": rng.choice(QUESTIONS)})
+                return kind, resp, resp.status_code == 200
+            if kind == "search":
+                resp = await client.get("/v1/search", params={"q": rng.choice(SEARCHES), "k": 5})
+                return kind, resp, resp.status_code == 200
+            slot = rng.randrange(DOCS_PER_CLIENT)
+            doc_id = f"soak-{index}-{slot}"
+            if rng.random() < 0.25:
+                resp = await client.delete(f"/v1/documents/{doc_id}")
+                expected_docs[doc_id] = None
+                return "delete", resp, resp.status_code in (200, 404)
+            versions[slot] += rng.random() < 0.8  # sometimes the same text again: "unchanged"
+            text = note_text(index, slot, versions[slot])
+            resp = await client.post("/v1/documents", json={"title": f"Logbuch {doc_id}", "text": text,
+                                                            "doc_id": doc_id})
+            ok = resp.status_code in (200, 201)
+            if ok:
+                expected_docs[doc_id] = text
+            return kind, resp, ok
+
+        return step
+
+    return steps
 
 
 def rss_kb(pid: int) -> int:
@@ -99,35 +80,35 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-async def run_load(url: str, pid: int, seconds: float, clients: int, tally: Tally) -> dict[str, int]:
-    """Run the clients for `seconds`; sample the server's RSS once a second. Returns the RSS checkpoints (kB)."""
-    started = time.monotonic()
-    deadline = started + seconds
+async def run_load(url: str, pid: int, seconds: float, clients: int,
+                   expected_docs: dict[str, str | None]) -> tuple[LoadResult, dict[str, int]]:
+    """Run the clients for `seconds`; sample the server's RSS once a second. Returns what the clients saw and the
+    RSS checkpoints (kB)."""
     rss = {"ready": rss_kb(pid)}
-    tasks = [asyncio.create_task(one_client(i, url, deadline, tally)) for i in range(clients)]
-    peak = rss["ready"]
-    while time.monotonic() < deadline:
-        await asyncio.sleep(1)
+    rss["peak"] = rss["ready"]
+
+    def sample(elapsed: float) -> None:
         now = rss_kb(pid)
-        peak = max(peak, now)
-        elapsed = time.monotonic() - started
+        rss["peak"] = max(rss["peak"], now)
         if "warm" not in rss and elapsed >= seconds * WARMUP_SHARE:
             rss["warm"] = now
         if "middle" not in rss and elapsed >= seconds / 2:
             rss["middle"] = now
-    await asyncio.gather(*tasks)
+
+    result = await generate_load(url, client_steps(expected_docs), clients, seconds, timeout_s=120, grace_s=120,
+                                 tick=sample)
     rss["end"] = rss_kb(pid)
-    rss["peak"] = max(peak, rss["end"])
+    rss["peak"] = max(rss["peak"], rss["end"])
     rss.setdefault("warm", rss["ready"])
     rss.setdefault("middle", rss["end"])
-    return rss
+    return result, rss
 
 
-def check_documents(url: str, tally: Tally) -> list[str]:
+def check_documents(url: str, expected_docs: dict[str, str | None]) -> list[str]:
     """Every document ends as its client last left it: the last text it sent, or gone after a delete."""
     wrong = []
     with httpx.Client(base_url=url, timeout=60) as client:
-        for doc_id, text in sorted(tally.expected_docs.items()):
+        for doc_id, text in sorted(expected_docs.items()):
             resp = client.get(f"/v1/documents/{doc_id}")
             if text is None and resp.status_code != 404:
                 wrong.append(f"{doc_id}: deleted, but GET says {resp.status_code}")
@@ -136,14 +117,8 @@ def check_documents(url: str, tally: Tally) -> list[str]:
     return wrong
 
 
-def percentile(values: list[float], share: float) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
-
-
-def summary(args: argparse.Namespace, tally: Tally, rss: dict[str, int], wrong_docs: list[str],
-            failures: list[str]) -> str:
+def summary(args: argparse.Namespace, tally: LoadResult, rss: dict[str, int], wrong_docs: list[str],
+            failures: list[str], checked: int) -> str:
     total = sum(len(v) for v in tally.latency.values())
     lines = [
         "# Soak test", "",
@@ -157,15 +132,15 @@ def summary(args: argparse.Namespace, tally: Tally, rss: dict[str, int], wrong_d
         if not values:
             continue
         statuses = ", ".join(f"{s}: {n}" for s, n in sorted(tally.statuses[kind].items()))
-        lines.append(f"| {kind} | {len(values)} | {statuses} | {percentile(values, 0.5) * 1000:.0f} | "
-                     f"{percentile(values, 0.95) * 1000:.0f} | {max(values) * 1000:.0f} |")
+        lines.append(f"| {kind} | {len(values)} | {statuses} | {percentile(values, 50) * 1000:.0f} | "
+                     f"{percentile(values, 95) * 1000:.0f} | {max(values) * 1000:.0f} |")
     growth = (rss["end"] - rss["warm"]) / rss["warm"]
     lines += [
         "", "| server RSS | MB |", "| --- | ---: |",
         *(f"| {name} | {rss[name] / 1024:.0f} |" for name in ("ready", "warm", "middle", "end", "peak")),
         "", f"RSS growth after the warm-up (first {WARMUP_SHARE:.0%} of the run): {growth:+.1%} "
         f"(limit {RSS_GROWTH_LIMIT:+.0%}).",
-        f"Documents checked at the end: {len(tally.expected_docs)}, wrong: {len(wrong_docs)}.", "",
+        f"Documents checked at the end: {checked}, wrong: {len(wrong_docs)}.", "",
         "**Result: " + ("FAILED** — " + "; ".join(failures) if failures else "passed**"),
     ]
     if tally.unexpected:
@@ -192,10 +167,10 @@ def main(argv: list[str] | None = None) -> int:
                        capture_output=True)
         url = f"http://127.0.0.1:{port}"
         serve = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        tally = Tally()
+        expected_docs: dict[str, str | None] = {}
         with running_server(serve, f"{url}/readyz", log, timeout_s=180, env=env) as proc:
-            rss = asyncio.run(run_load(url, proc.pid, args.seconds, args.clients, tally))
-            wrong_docs = check_documents(url, tally)
+            tally, rss = asyncio.run(run_load(url, proc.pid, args.seconds, args.clients, expected_docs))
+            wrong_docs = check_documents(url, expected_docs)
             alive = proc.poll() is None
         server_log = log.read_text(errors="replace")
     server_errors = sum(n for counts in tally.statuses.values() for s, n in counts.items() if s.startswith("5"))
@@ -210,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         failures.append(f"{len(wrong_docs)} documents not as their client left them: {wrong_docs[:3]}")
     if not alive:
         failures.append("the server died")
-    text = summary(args, tally, rss, wrong_docs, failures)
+    text = summary(args, tally, rss, wrong_docs, failures, len(expected_docs))
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

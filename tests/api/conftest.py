@@ -13,7 +13,8 @@ import httpx
 import pytest
 import uvicorn
 
-from tests.conftest import SEED, free_port
+from evals.harness import free_port
+from tests.conftest import SEED
 
 PROBLEM = "application/problem+json"
 SEED_ID = "huawei-ascend-910c-nvidia-china"

@@ -10,6 +10,8 @@ import pytest
 
 from tests.api.conftest import SEED_ID, LiveServer, parse_sse, start_server
 
+pytestmark = pytest.mark.slow  # a real app on a real socket, the real embedding model
+
 BYTEDANCE_DE = "Wie viel hat Bytedance im vergangenen Jahr für Nvidia-Chips ausgegeben?"
 BAIDU_DE = "Wie viele Ascend-910B-Chips hat Baidu bestellt?"
 ANSWER_KEYS = {"answer", "answerable", "mode", "language", "citations", "sentences", "timings_ms"}

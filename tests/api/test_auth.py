@@ -12,6 +12,8 @@ from openai.types.chat import ChatCompletionMessageParam
 from api.errors import speaks_openai
 from tests.api.conftest import SEED_ID, LiveServer, assert_openai_error, assert_problem
 
+pytestmark = pytest.mark.slow  # a real app on a real socket, the real embedding model
+
 KEY = "s3cret-key"
 MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Wer bestellte 1.600 Chips?"}]
 CHAT: dict[str, Any] = {"messages": MESSAGES}

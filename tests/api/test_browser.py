@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
 
 from tests.api.conftest import SEED_ID, LiveServer
 
+pytestmark = pytest.mark.slow  # Debian's chromium against a real app on a real socket
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOT = ROOT / "docs" / "screenshot.png"  # the README's picture; refreshed with QUELLE_UPDATE_SCREENSHOT=1

@@ -12,6 +12,8 @@ from openai.types.chat import ChatCompletionMessageParam
 from rag.schema import Delta
 from tests.api.conftest import SEED_ID, LiveServer, assert_openai_error, assert_problem
 
+pytestmark = pytest.mark.slow  # a real app on a real socket, the real embedding model
+
 QUESTION = "How many Ascend 910B chips did Baidu order?"
 
 

@@ -12,6 +12,8 @@ from rag.schema import Delta
 from rag.store import StoreUnavailable
 from tests.api.conftest import PROBLEM, SEED_ID, LiveServer, assert_openai_error, assert_problem, parse_sse
 
+pytestmark = pytest.mark.slow  # a real app on a real socket, the real embedding model
+
 LIMIT = 200_000  # max_upload_bytes of the live_server fixture
 
 

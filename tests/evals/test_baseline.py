@@ -8,6 +8,8 @@ import pytest
 from evals.baseline import LlamaIndexBaseline, QuelleEmbedding
 from rag.llm.base import Message
 
+pytestmark = pytest.mark.slow  # llama-index over the real embedding model
+
 
 @pytest.fixture(scope="module")
 def documents(seed_doc) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]

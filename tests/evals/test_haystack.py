@@ -50,6 +50,7 @@ needs_packages = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 @needs_packages
 def test_materialise_a_small_haystack_from_the_installed_packages(tmp_path: Path) -> None:
     try:
@@ -70,6 +71,7 @@ def test_materialise_a_small_haystack_from_the_installed_packages(tmp_path: Path
     assert [f.stat().st_mtime_ns for f in sorted(folder.glob("*.txt"))] == mtimes
 
 
+@pytest.mark.slow
 @needs_packages
 def test_render_gives_plain_text_without_overstrikes() -> None:
     try:

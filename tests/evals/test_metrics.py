@@ -25,7 +25,6 @@ from evals.metrics import (
     normalize_for_match,
     numeric_exact,
     passage_relevant,
-    percentile,
     reciprocal_rank,
     spans_overlap,
 )
@@ -235,13 +234,6 @@ def test_bootstrap_known_mean_deterministic_and_plausible_width() -> None:
     assert bootstrap_ci(skewed, seed=1) != bootstrap_ci(skewed, seed=2)
     assert all(math.isnan(x) for x in bootstrap_ci([]))
 
-
-def test_percentile() -> None:
-    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
-    assert percentile([4.0, 1.0, 3.0, 2.0], 0) == 1.0
-    assert percentile([1.0, 2.0, 3.0, 4.0], 100) == 4.0
-    assert percentile([10.0, 20.0], 95) == pytest.approx(19.5)
-    assert math.isnan(percentile([], 50))
 
 
 @pytest.mark.parametrize(

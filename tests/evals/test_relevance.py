@@ -23,7 +23,8 @@ def test_probes_of_short_and_long_quotes() -> None:
 def test_scan_matches_passage_relevant_on_every_seed_chunk_and_quote(seed_doc) -> None:  # type: ignore[no-untyped-def]
     chunks = []
     for size, overlap in ((300, 50), (900, 200), (120, 0)):
-        chunks += [(f"{size}:{c.index}", c.text) for c in chunk_text(seed_doc.doc_id, seed_doc.text, size, overlap)]
+        chunks += [(f"{size}:{c.index}", c.text)
+                   for c in chunk_text(seed_doc.doc_id, seed_doc.text, seed_doc.outline, size, overlap)]
     # Sentence fragments and near misses too: pieces cut mid-word at odd places.
     body = seed_doc.text
     chunks += [(f"cut:{i}", body[i : i + 37]) for i in range(0, len(body) - 37, 53)]

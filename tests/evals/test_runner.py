@@ -12,7 +12,8 @@ import pytest
 
 from evals import runner
 from evals.runner import eval_settings, load_items, run_eval, spread
-from evals.targets import HttpTarget
+from evals.splits import recorded
+from evals.targets import EvalError, HttpTarget
 from rag.config import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +32,7 @@ def small_run(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[dict[
     return results, out
 
 
+@pytest.mark.slow
 def test_our_hit_rate_and_mrr_agree_with_llama_index_retriever_evaluator(small_run) -> None:  # type: ignore[no-untyped-def]
     results, _ = small_run
     assert list(results["crosscheck"]) == RETRIEVERS
@@ -42,6 +44,7 @@ def test_our_hit_rate_and_mrr_agree_with_llama_index_retriever_evaluator(small_r
         assert check["agree"], name
 
 
+@pytest.mark.slow
 def test_every_item_judged_against_every_retriever(small_run) -> None:  # type: ignore[no-untyped-def]
     results, _ = small_run
     items = results["items"]
@@ -60,6 +63,20 @@ def test_every_item_judged_against_every_retriever(small_run) -> None:  # type: 
                 assert run["expected_ids"]  # the gold quotes are in the seed document
 
 
+@pytest.mark.slow
+def test_answer_quality_is_judged_per_language(small_run) -> None:  # type: ignore[no-untyped-def]
+    results, out = small_run
+    quality = results["quality"]
+    assert list(quality) == ["all", "de", "en"]
+    assert quality["all"]["items"] == 12 == quality["de"]["items"] + quality["en"]["items"]
+    assert quality["all"]["citations_exact"] == 1.0
+    assert 0.0 <= quality["all"]["first_citation_in_gold"] <= 1.0
+    judged = [i["quality"] for i in results["items"]]
+    assert all(q is not None and q["lang"] in ("de", "en") for q in judged)
+    assert "## Answer quality per language" in (out / "report.md").read_text()
+
+
+@pytest.mark.slow
 def test_answers_keep_the_citation_invariant(small_run) -> None:  # type: ignore[no-untyped-def]
     results, _ = small_run
     system = results["answers"]["system"]["all"]
@@ -70,6 +87,7 @@ def test_answers_keep_the_citation_invariant(small_run) -> None:  # type: ignore
     assert results["config"]["baseline"]["answers"] == "top-nodes"
 
 
+@pytest.mark.slow
 def test_report_files_are_written_and_results_json_is_stable(small_run) -> None:  # type: ignore[no-untyped-def]
     results, out = small_run
     for name in ("results.json", "report.md", "hit_at_k.png", "accuracy_by_language.png", "failures.png"):
@@ -89,6 +107,23 @@ def test_spread_takes_evenly_spaced_items() -> None:
     assert spread(list(range(3)), None) == [0, 1, 2]
     items = load_items(SEED_SET, 12)
     assert len(items) == 12 and len({i["id"] for i in items}) == 12
+
+
+def test_splits_are_the_recorded_ones_and_partition_the_set() -> None:
+    everything = {i["id"] for i in load_items(SEED_SET)}
+    test = {i["id"] for i in load_items(SEED_SET, split="test")}
+    dev = {i["id"] for i in load_items(SEED_SET, split="dev")}
+    assert test == set(recorded()["seed"]["test"])
+    assert test | dev == everything and not test & dev
+    assert len(load_items(SEED_SET, 5, split="test")) == 5
+
+
+def test_a_set_without_a_recorded_split_is_an_error(tmp_path: Path) -> None:
+    unsplit = tmp_path / "unsplit.yaml"
+    unsplit.write_text("- {id: a, lang: en, question: 'Why?', answerable: false}\n", encoding="utf-8")
+    assert len(load_items(unsplit)) == 1
+    with pytest.raises(EvalError, match="unsplit has no recorded split"):
+        load_items(unsplit, split="test")
 
 
 def test_eval_settings_never_use_the_users_store(tmp_path: Path) -> None:
@@ -123,6 +158,7 @@ def _v1_routes(quelle) -> httpx.MockTransport:  # type: ignore[no-untyped-def]
     return httpx.MockTransport(handle)
 
 
+@pytest.mark.slow
 def test_http_mode_measures_the_server_and_builds_the_baseline_from_its_documents(
     quelle, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
@@ -141,6 +177,7 @@ def test_http_mode_measures_the_server_and_builds_the_baseline_from_its_document
     assert all(i["evidence_has_gold"] is None for i in answered)
 
 
+@pytest.mark.slow
 def test_cli_eval_writes_a_report_and_prints_the_main_table(
     embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:
@@ -158,3 +195,25 @@ def test_cli_eval_writes_a_report_and_prints_the_main_table(
     assert results["config"]["retrievers"] == ["bm25"]
     assert results["config"]["llm_provider"] == "none"
     assert results["set"]["items"] == 4
+
+
+@pytest.mark.slow
+def test_several_sets_get_a_folder_each_and_a_summary(
+    embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(runner, "SentenceTransformerEmbedder", lambda *args, **kwargs: embedder)
+    sets = []
+    for name in ("first", "second"):  # no corpus folder of their own: asked over documents/
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(SEED_SET.read_text(encoding="utf-8"), encoding="utf-8")
+        sets.append(str(path))
+    out = tmp_path / "reports"
+    assert runner.main([*sets, "--llm", "none", "--limit", "2", "--no-baselines", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "## first (all items)" in printed and "## second (all items)" in printed
+    assert "| lang | n | accuracy |" in printed
+    for name in ("first", "second"):
+        assert json.loads((out / name / "results.json").read_text())["set"]["items"] == 2
+    summary = (out / "summary.md").read_text()
+    assert "[first](first/report.md)" in summary and "[second](second/report.md)" in summary

@@ -12,6 +12,8 @@ from rag.llm import LLMProvider, Message
 from rag.schema import Answer, Delta, Draft, Final
 from tests.conftest import SEED
 
+pytestmark = pytest.mark.slow  # the seeded service embeds with the real model
+
 
 class ScriptedLLM(LLMProvider):
     """A fake model that answers with a fixed text, streamed in small pieces like a real one."""
@@ -72,6 +74,7 @@ QUESTIONS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "facts"), QUESTIONS)
 def test_extractive_answers_cite_the_fact_at_exact_offsets(seeded, question: str, facts: list[str]) -> None:  # type: ignore[no-untyped-def]
     answer = ask_with(seeded, None, question)
@@ -82,6 +85,7 @@ def test_extractive_answers_cite_the_fact_at_exact_offsets(seeded, question: str
     assert [s.citations for s in answer.sentences] == [[c.id] for c in answer.citations]
 
 
+@pytest.mark.slow
 def test_generated_answer_keeps_the_supported_sentence(seeded) -> None:  # type: ignore[no-untyped-def]
     answer = ask_with(
         seeded, "Baidu hat 1.600 Ascend-910B-Chips bestellt [1].", "Wie viele Ascend-910B-Chips hat Baidu bestellt?"
@@ -92,6 +96,7 @@ def test_generated_answer_keeps_the_supported_sentence(seeded) -> None:  # type:
     assert_offsets_exact(seeded, answer)
 
 
+@pytest.mark.slow
 def test_a_planted_wrong_number_is_dropped(seeded) -> None:  # type: ignore[no-untyped-def]
     reply = "Baidu hat 1.600 Ascend-910B-Chips bestellt [1]. Sie kosteten 99 Millionen US-Dollar [1]."
     answer = ask_with(seeded, reply, "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
@@ -100,6 +105,7 @@ def test_a_planted_wrong_number_is_dropped(seeded) -> None:  # type: ignore[no-u
     assert [s.text for s in answer.rejected] == ["Sie kosteten 99 Millionen US-Dollar [1]."]
 
 
+@pytest.mark.slow
 def test_nothing_verified_falls_back_to_quoting(seeded) -> None:  # type: ignore[no-untyped-def]
     reply = "Baidu hat 3.200 Chips bestellt [1]. Das steht in Quelle [9]."
     answer = ask_with(seeded, reply, "Wie viele Ascend-910B-Chips hat Baidu bestellt?")
@@ -145,6 +151,7 @@ def test_wrong_generated_answers_fall_back_to_quoting(seeded, reply: str) -> Non
     "question",
     ["Wie viele Chips hat Alibaba bei Huawei bestellt?", "How many chips did Tencent order from Huawei?"],
 )
+@pytest.mark.slow
 def test_questions_the_documents_cannot_answer_are_refused(seeded, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = ask_with(seeded, "Alibaba hat 5.000 Chips bestellt [1].", question)
     assert answer.mode == "refused" and not answer.answerable and answer.citations == []

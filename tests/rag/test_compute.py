@@ -30,6 +30,7 @@ def test_errors_reach_the_caller() -> None:
     assert compute.run(lambda: "still serving") == "still serving"
 
 
+@pytest.mark.slow
 def test_the_embedder_encodes_on_the_compute_thread(embedder) -> None:  # type: ignore[no-untyped-def]
     seen: list[str] = []
     real = embedder._model.encode

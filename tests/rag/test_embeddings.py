@@ -32,6 +32,7 @@ def test_batches_are_sorted_by_length_and_results_keep_the_callers_order() -> No
     assert [[len(t) for t in b] for b in embedder.batches] == [[40, 25, 12], [7, 3, 2], [1]]
 
 
+@pytest.mark.slow
 def test_the_real_model_gives_the_same_vector_alone_and_in_a_batch(embedder) -> None:  # type: ignore[no-untyped-def]
     texts = ["Huawei baut den Ascend 910C.",
              "ByteDance spent two billion dollars on Nvidia chips last year, Reuters said."]

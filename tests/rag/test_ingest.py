@@ -12,6 +12,8 @@ from rag.ingest import Indexer
 from rag.store import ChromaStore
 from tests.conftest import SEED
 
+pytestmark = pytest.mark.slow  # ingest through the real embedding model (on both stores)
+
 
 class CountingEmbedder:
     """Wraps the real embedder and counts what it embeds."""

@@ -99,6 +99,7 @@ def test_len_counts_chunks(index: BM25Index, sentences: dict[str, str]) -> None:
     assert len(index) == len(sentences)
 
 
+@pytest.mark.slow
 def test_builds_and_searches_10k_chunks(sentences: dict[str, str]) -> None:
     """Scale, not speed: timings live in `make bench`."""
     rng = random.Random(7)

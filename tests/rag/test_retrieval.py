@@ -13,6 +13,8 @@ from rag.ingest import Indexer
 from rag.retrieval import HybridRetriever, load_view
 from rag.store import ChromaStore
 
+pytestmark = pytest.mark.slow  # retrieval through the real embedding model (on both stores)
+
 
 def _doc(doc_id: str, text: str):  # type: ignore[no-untyped-def]
     return make_document(text, doc_id=doc_id, title=doc_id, source=f"upload:{doc_id}", language="de")

@@ -11,6 +11,8 @@ from rag.retrieval import UnknownDocuments
 from rag.service import Quelle
 from tests.conftest import SEED
 
+pytestmark = pytest.mark.slow  # the whole service over the real embedding model, end to end
+
 
 @pytest.fixture()
 def make_quelle(tmp_path: Path, embedder, store_settings):  # type: ignore[no-untyped-def]

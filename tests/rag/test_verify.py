@@ -301,6 +301,7 @@ def test_several_cited_texts_are_pooled() -> None:
     assert verify_sentence(sentence, [BAIDU, SPEND]).supported
 
 
+@pytest.mark.slow
 def test_every_seed_sentence_supports_itself_and_rarely_another(seed_doc) -> None:  # type: ignore[no-untyped-def]
     text = seed_doc.text
     sentences = [text[start:end] for start, end in split_sentences(text)]

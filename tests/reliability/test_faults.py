@@ -17,8 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from evals.harness import free_port, running_server
 from tests.api.conftest import live
-from tests.conftest import free_port, running_server
+
+pytestmark = pytest.mark.slow  # real servers (Chroma, the app) in subprocesses and threads
 
 DOCS = 300
 PROBLEM = "application/problem+json"

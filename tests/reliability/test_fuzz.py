@@ -17,6 +17,8 @@ from schemathesis.generation.modes import GenerationMode
 from api.errors import speaks_openai
 from tests.api.conftest import LiveServer, live
 
+pytestmark = pytest.mark.slow  # real servers (Chroma, the app) in subprocesses and threads
+
 PROBLEM = "application/problem+json"
 EXAMPLES = 60  # per operation and mode (valid, invalid input): about 600 requests over the six operations with input
 NO_INPUT_EXAMPLES = 10  # operations without parameters or body: a few requests each are enough

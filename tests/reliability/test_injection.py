@@ -111,6 +111,7 @@ def test_the_fake_model_does_obey_an_injection_in_its_prompt() -> None:
     assert llm.generate(messages) == "42 [2]." and llm.obeyed == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "fact"), QUESTIONS)
 def test_injected_instructions_do_not_steer_an_obedient_model(injected, question: str, fact: str) -> None:  # type: ignore[no-untyped-def]
     bait = {p.doc_id for p in injected.search(question, 10)} & set(INJECTIONS)
@@ -123,6 +124,7 @@ def test_injected_instructions_do_not_steer_an_obedient_model(injected, question
     assert_grounded(injected, answer, question)
 
 
+@pytest.mark.slow
 def test_injected_instructions_with_the_default_pipeline(injected) -> None:  # type: ignore[no-untyped-def]
     from rag.llm import make_llm
 

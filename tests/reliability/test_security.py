@@ -15,8 +15,10 @@ import httpx
 import pytest
 import uvicorn
 
+from evals.harness import free_port
 from tests.api.conftest import LiveServer, live
-from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow  # real servers (Chroma, the app) in subprocesses and threads
 
 PROBLEM = "application/problem+json"
 

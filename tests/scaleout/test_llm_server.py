@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from evals.harness import free_port, running_server
 from tests.api.conftest import LiveServer, live
-from tests.conftest import free_port, running_server
+
+pytestmark = pytest.mark.slow  # real servers in subprocesses (llama.cpp, quelle serve workers, Chroma)
 
 
 @pytest.fixture()

@@ -13,7 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SEED, free_port, running_server
+from evals.harness import free_port, running_server
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.slow  # real servers in subprocesses (llama.cpp, quelle serve workers, Chroma)
 
 DOCS = 12
 ROUNDS = 3

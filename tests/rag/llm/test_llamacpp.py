@@ -30,21 +30,25 @@ def test_bundled_smollm2_is_the_packaged_gguf() -> None:
     assert path.is_file() and path.open("rb").read(4) == b"GGUF"
 
 
+@pytest.mark.slow
 def test_generate_answers(smollm2: LlamaCppProvider) -> None:
     text = smollm2.generate(QUESTION, max_tokens=16)
     assert "Paris" in text
 
 
+@pytest.mark.slow
 def test_stream_matches_generate(smollm2: LlamaCppProvider) -> None:
     chunks = list(smollm2.stream(QUESTION, max_tokens=16))
     assert len(chunks) >= 3
     assert "".join(chunks) == smollm2.generate(QUESTION, max_tokens=16)  # greedy and no prefix-cache reuse
 
 
+@pytest.mark.slow
 def test_max_tokens_bounds_the_reply(smollm2: LlamaCppProvider) -> None:
     assert 1 <= len(list(smollm2.stream(QUESTION, max_tokens=3))) <= 3
 
 
+@pytest.mark.slow
 def test_the_answer_prompt_runs(smollm2: LlamaCppProvider) -> None:
     messages = build_messages(
         "How much did ByteDance spend on Nvidia chips last year?",
@@ -60,6 +64,7 @@ def test_the_answer_prompt_runs(smollm2: LlamaCppProvider) -> None:
     assert smollm2.generate(messages, max_tokens=8).strip()
 
 
+@pytest.mark.slow
 def test_concurrent_calls_are_serialised(smollm2: LlamaCppProvider) -> None:
     expected = smollm2.generate(QUESTION, max_tokens=8)
     results: list[str] = []
@@ -97,6 +102,7 @@ def test_system_messages_fold_into_the_first_user_turn() -> None:
     assert _fold_system([{"role": "user", "content": "Hi"}]) == [{"role": "user", "content": "Hi"}]
 
 
+@pytest.mark.slow
 def test_a_busy_model_turns_callers_away_after_the_wait(tmp_path: Path, embedder, seed_doc) -> None:  # type: ignore[no-untyped-def]
     """While another ask holds the model, a caller waits queue_wait_s and then gets LLMBusy; the answer
     pipeline then quotes verified evidence instead of queueing."""
@@ -118,6 +124,7 @@ def test_a_busy_model_turns_callers_away_after_the_wait(tmp_path: Path, embedder
     assert any("1.600" in c.quote for c in answer.citations)
 
 
+@pytest.mark.slow
 def test_tokens_are_computed_on_the_compute_thread(smollm2: LlamaCppProvider, monkeypatch: pytest.MonkeyPatch) -> None:
     from rag import compute
 

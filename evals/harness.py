@@ -1,0 +1,197 @@
+"""Tooling shared by evals, benchmarks and tests: percentiles, Markdown tables, free ports, servers, a load generator.
+
+Light on purpose (numpy and httpx only, no torch, matplotlib or llama-index), so `benchmarks/` and `tests/` can
+import it without pulling in the eval extra.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import socket
+import subprocess
+import time
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+# ---------------------------------------------------------------- statistics
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (0..100, linear interpolation); NaN for no values."""
+    if len(values) == 0:
+        return math.nan
+    return float(np.percentile(np.asarray(values, dtype=float), p))
+
+
+def latency_summary(seconds: Sequence[float]) -> dict[str, Any]:
+    """n, mean, p50, p95, p99 and max of durations given in seconds, in milliseconds (NaN for no values)."""
+    ms = [s * 1000.0 for s in seconds]
+    out = {"mean_ms": sum(ms) / len(ms) if ms else math.nan, "max_ms": max(ms, default=math.nan)}
+    out |= {f"p{p}_ms": percentile(ms, p) for p in (50, 95, 99)}
+    return {"n": len(ms)} | {k: v if math.isnan(v) else round(v, 2) for k, v in out.items()}
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def cell(value: Any, digits: int = 3, missing: str = "–") -> str:
+    """One table cell: None/NaN as `missing`, booleans as yes/no, floats with `digits` below 100, pipes escaped."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return missing
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
+                   render: Callable[[Any], str] = cell) -> str:
+    """A GitHub Markdown table; `render` turns each cell into text."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(render(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- servers
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None,
+                  interval_s: float = 0.1) -> float:
+    """Poll `url` until it answers 200 and return the seconds waited; fail early if `proc` died."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval_s)
+    raise TimeoutError(f"{url} did not answer within {timeout_s} s")
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout_s: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout_s`."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout_s)
+
+
+def log_tail(path: Path, chars: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return "(no log)"
+
+
+@contextmanager
+def running_server(args: Sequence[str], ready_url: str, log_path: Path, timeout_s: float = 60,
+                   env: dict[str, str] | None = None, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A server subprocess that is up (`ready_url` answers 200) inside the block and stopped after it; if it never
+    comes up, the error carries the tail of its log. `proc.ready_s` holds how long it took to come up."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(list(args), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        try:
+            try:
+                proc.ready_s = wait_for_http(ready_url, timeout_s, proc)  # type: ignore[attr-defined]
+            except (RuntimeError, TimeoutError) as exc:
+                log.flush()
+                raise RuntimeError(f"{exc}; log:\n{log_tail(log_path)}") from None
+            yield proc
+        finally:
+            stop_process(proc)
+
+
+# ---------------------------------------------------------------- load
+
+
+Step = Callable[[httpx.AsyncClient], Awaitable[tuple[str, httpx.Response, bool]]]
+"""One request of a client: returns (kind, response, whether the response was what the client expected)."""
+
+
+@dataclass
+class LoadResult:
+    """What the clients saw: latencies and statuses per request kind, and the unexpected responses."""
+
+    clients: int
+    seconds: float = 0.0
+    cancelled: int = 0  # requests still running at the grace deadline
+    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    unexpected: list[str] = field(default_factory=list)  # the first 20
+    unexpected_total: int = 0
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.latency.values())
+
+    def record(self, kind: str, status: str, seconds: float, ok: bool, note: str = "") -> None:
+        self.latency[kind].append(seconds)
+        self.statuses[kind][status] += 1
+        if not ok:
+            self.unexpected_total += 1
+            if len(self.unexpected) < 20:
+                self.unexpected.append(f"{kind} -> {status} {note[:200]}")
+
+
+async def generate_load(url: str, client_steps: Callable[[int], Step], clients: int, seconds: float, *,
+                        max_requests: int | None = None, grace_s: float = 30.0, timeout_s: float = 300.0,
+                        tick: Callable[[float], None] | None = None) -> LoadResult:
+    """`clients` concurrent clients, each repeating its step (`client_steps(index)`, which may keep state per
+    client) until `seconds` have passed or `max_requests` were issued in all. Requests still running `grace_s`
+    after the deadline are cancelled and counted. `tick(elapsed)` is called about once a second meanwhile."""
+    result = LoadResult(clients)
+    issued = 0
+    in_flight = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def client_loop(client: httpx.AsyncClient, step: Step) -> None:
+        nonlocal issued, in_flight
+        while time.perf_counter() < deadline and (max_requests is None or issued < max_requests):
+            issued += 1
+            in_flight += 1
+            t = time.perf_counter()
+            try:
+                kind, response, ok = await step(client)
+                status, note = str(response.status_code), "" if ok else response.text
+            except httpx.HTTPError as exc:
+                kind, status, ok, note = "error", f"error:{type(exc).__name__}", False, str(exc)
+            finally:
+                in_flight -= 1
+            result.record(kind, status, time.perf_counter() - t, ok, note)
+
+    async with httpx.AsyncClient(base_url=url, timeout=timeout_s, limits=limits) as client:
+        tasks = [asyncio.create_task(client_loop(client, client_steps(i))) for i in range(clients)]
+        while tick is not None and time.perf_counter() < deadline and not all(t.done() for t in tasks):
+            await asyncio.sleep(1)
+            tick(time.perf_counter() - started)
+        _, unfinished = await asyncio.wait(tasks, timeout=max(deadline - time.perf_counter(), 0) + grace_s)
+        result.cancelled = in_flight
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
+    result.seconds = time.perf_counter() - started
+    return result
