@@ -58,7 +58,7 @@ def _ends_sentence(text: str, sent_start: int, match: re.Match[str]) -> bool:
     word = re.search(r"(\S+)$", before)
     if word is None or text[match.start() - 1] != ".":
         return True
-    token = word.group(1).rstrip(".").lower()
+    token = word.group(1).rstrip(".").lstrip("(\"'„“»[").lower()
     if token in _ABBREVIATIONS or re.fullmatch(r"\d{1,2}|[a-z]|(\d+\.)+\d*", token):
         return False  # abbreviation, initial, a section number ("1.2.") or a German ordinal date ("30. September")
     following = text[match.end() : match.end() + 1]

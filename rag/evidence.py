@@ -27,6 +27,7 @@ HEADING_WEIGHT = 0.20  # the sentence's own section heading matches the question
 RANK_WEIGHT = 0.10
 TYPE_BONUS = 0.12  # the sentence states what the question asks for (a number, a date, an option, …)
 TITLE_BONUS = 0.10  # the question names the sentence's document (a word of its title: "tar", "Bytedance")
+OPTION_BONUS = 0.10  # the sentence describes the command-line option the question names ("-h", "--all")
 POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and later sentences of a section
 # Answerability: half the best sentence's cosine to the question, half the share of the question's words
 # that occur anywhere in the retrieved passages. Refusal compares this with AnswerSettings.refuse_below.
@@ -171,10 +172,10 @@ def select_evidence(
     scored = []
     titled: dict[str, bool] = {}
     for c, cos, lex in zip(items, dense, lexical, strict=True):
-        heading = 0.0
+        heading, named_option = 0.0, False
         if c.heading:
             heading = 0.5 * max(0.0, heading_dense[c.heading]) + 0.5 * heading_lexical[(c.heading, c.passage.title)]
-            if question.options and question.options & set(option_tokens(c.heading)):
+            if named_option := bool(question.options & set(option_tokens(c.heading))):
                 heading = 1.0 + heading_lexical[(c.heading, c.passage.title)]  # the option the question names
             heading *= POSITION_FACTOR[min(c.position, len(POSITION_FACTOR) - 1)]
         named = titled.setdefault(c.passage.title, _names_title(question, c.passage.title))
@@ -184,6 +185,7 @@ def select_evidence(
             + HEADING_WEIGHT * heading
             + RANK_WEIGHT / (1 + c.rank)
             + (TITLE_BONUS if named else 0.0)
+            + (OPTION_BONUS if named_option else 0.0)
             + (TYPE_BONUS if question.asks not in (None, "definition") and states(question.asks, c.text, c.heading,
                                                                                question) else 0.0)
         )
