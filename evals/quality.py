@@ -31,12 +31,12 @@ def corpus_of(set_path: Path) -> Path:
     return folder if folder.is_dir() else ROOT / "documents"
 
 
-def corpus_files(set_path: Path) -> list[Path]:
-    """The documents of a set's corpus: its folder's documents, without the folder's README (provenance, not
-    corpus) and scripts."""
+def corpus_files(path: Path) -> list[Path]:
+    """The documents of a set's corpus (a set file) or of a corpus folder: its documents, without the folder's
+    README (provenance, not corpus) and scripts."""
     from rag.documents import SUPPORTED_SUFFIXES
 
-    folder = corpus_of(set_path)
+    folder = path if path.is_dir() else corpus_of(path)
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
                   and p.name.lower() != "readme.md")
 

@@ -31,7 +31,7 @@ from evals.metrics import (
     numeric_exact,
     passage_relevant,
 )
-from evals.quality import corpus_of
+from evals.quality import corpus_files, corpus_of
 from evals.relevance import RelevanceIndex
 from evals.report import main_table, quality_table, write_report, write_summary
 from evals.splits import select
@@ -188,7 +188,8 @@ def _in_process_setup(
     quelle = Quelle(settings, embedder=embedder)
     setup = Setup(target=InProcessTarget(quelle, baselines), settings=settings, ask_top_k=settings.retrieval.top_k)
     timings: dict[str, float] = {}
-    paths = [Path(documents)]
+    # An eval corpus folder holds its provenance (README.md) and scripts beside the documents: ingest only these.
+    paths: list[Path] = corpus_files(Path(documents)) or [Path(documents)]
     if haystack is not None:
         t = time.perf_counter()
         try:

@@ -22,13 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 # Each threshold with the value measured on 2026-11-29 (rag/ as of 08:35 that day). Re-measure with
 # `quelle eval evals/sets/seed.yaml --llm none --no-baselines --out reports/gate` (the same run as this gate).
 HYBRID_HIT_AT_5_MIN = 0.95  # measured 1.000
-HYBRID_MRR_MIN = 0.85  # measured 0.874
-ACCURACY_MIN = 0.65  # measured 0.673 (extractive: the best evidence sentences quoted)
-NUMERIC_EXACT_MIN = 0.90  # measured 0.941 (17 items state a number; refused ones count as wrong)
-CITATION_PRECISION_MIN = 0.65  # measured 0.654
-CITATION_RECALL_MIN = 0.75  # measured 0.753
-REFUSAL_RECALL_MIN = 0.25  # measured 0.273 (6 of 22 unanswerable items refused)
-FALSE_REFUSAL_MAX = 0.05  # measured 0.012 (1 of 82 answerable items refused)
+HYBRID_MRR_MIN = 0.85  # measured 0.874; 0.880 on 2026-11-30 (commit e988176)
+ACCURACY_MIN = 0.70  # measured 0.673; 0.712 on 2026-11-30 (extractive: the best evidence sentences quoted)
+NUMERIC_EXACT_MIN = 0.95  # measured 0.941; 1.000 on 2026-11-30 (items that state a number; refused ones are wrong)
+CITATION_PRECISION_MIN = 0.70  # measured 0.654; 0.713 on 2026-11-30
+CITATION_RECALL_MIN = 0.75  # measured 0.753; 0.787 on 2026-11-30
+REFUSAL_RECALL_MIN = 0.35  # measured 0.273; 0.364 on 2026-11-30 (8 of 22 unanswerable items refused)
+FALSE_REFUSAL_MAX = 0.05  # measured 0.012; 0.024 on 2026-11-30 (2 of 82 answerable items refused)
 
 
 @pytest.fixture(scope="module")
