@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from rag.chunking import chunk_text
+from rag.chunking import chunk_text, embedding_text
 from rag.config import ChunkSettings
 from rag.documents import load_file
 from rag.schema import Document
@@ -76,7 +76,8 @@ def _take(paths: list[Path], root: Path, min_chunks: int, chunking: ChunkSetting
         doc = load_file(path, root)
         files.append(path)
         docs.append(doc)
-        texts += [c.text for c in chunk_text(doc.doc_id, doc.text, chunking.size, chunking.overlap)]
+        chunks = chunk_text(doc.doc_id, doc.text, doc.outline, chunking.size, chunking.overlap)
+        texts += [embedding_text(c) for c in chunks]  # what ingest embeds for each chunk
     return Corpus(f"{source}: {len(docs)} documents", files, docs, texts)
 
 

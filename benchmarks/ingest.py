@@ -13,7 +13,7 @@ from benchmarks.corpus import Corpus
 from benchmarks.phases import PhaseTimer, profile_call
 from benchmarks.stats import in_worker_thread, latency_summary
 from rag import compute
-from rag.chunking import chunk_text
+from rag.chunking import chunk_text, embedding_text
 from rag.config import load_settings
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.retrieval import MODES
@@ -43,7 +43,7 @@ def padding(embedder: SentenceTransformerEmbedder, corpus: Corpus) -> dict[str, 
     model, size = embedder._model, embedder.batch_size
     chunking = load_settings().chunk
     per_doc = [[len(ids) for ids in model.tokenizer(
-        [c.text for c in chunk_text(d.doc_id, d.text, chunking.size, chunking.overlap)],
+        [embedding_text(c) for c in chunk_text(d.doc_id, d.text, d.outline, chunking.size, chunking.overlap)],
         truncation=True, max_length=model.max_seq_length)["input_ids"]] for d in corpus.documents]
     groups: list[list[int]] = [[]]
     for lengths in per_doc:

@@ -16,7 +16,7 @@ PROFILE_CATEGORIES = (
     ("embedding (torch)", ("/torch/", "/transformers/", "/tokenizers/", "/sentence_transformers/")),
     ("chroma", ("/chromadb/", "/onnxruntime/", "/hnswlib", "/pydantic/", "/pydantic_core/")),
     ("chunking", ("/rag/chunking.py",)),
-    ("analysis (language, terms)", ("/rag/analysis.py", "Stemmer", "/snowballstemmer/")),
+    ("text analysis (language, terms)", ("/rag/text/", "Stemmer", "/snowballstemmer/")),
     ("loading (files, yaml)", ("/rag/documents.py", "/yaml/", "/bs4/", "/pypdf/")),
     ("other rag", ("/rag/",)),
     ("numpy", ("/numpy/",)),

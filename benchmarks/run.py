@@ -221,7 +221,7 @@ def _section(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 def _chunks_per_file(corpus: Any, chunking: Any) -> list[tuple[Path, int]]:
     from rag.chunking import chunk_text
 
-    return [(p, len(chunk_text(d.doc_id, d.text, chunking.size, chunking.overlap)))
+    return [(p, len(chunk_text(d.doc_id, d.text, d.outline, chunking.size, chunking.overlap)))
             for p, d in zip(corpus.files, corpus.documents, strict=True)]
 
 

@@ -144,8 +144,8 @@ def _is_evidence(text: str, title: str, after_option: bool) -> bool:
     stripped = text.strip()
     if len(stripped) < MIN_SENTENCE_CHARS or stripped.endswith("?") or instructs_the_model(stripped):
         return False
-    if _collapsed(stripped) == _collapsed(title):
-        return False
+    if _collapsed(stripped) == _collapsed(title) and stripped[-1] not in ".!":
+        return False  # the title is context (a title taken from a document's first sentence still is a sentence)
     title_like = (len(stripped) <= TITLE_LIKE_CHARS and stripped[-1] not in ".!:;)\"'»“”"
                   and not any(c in stripped for c in "\n\t|"))  # wrapped lines and table rows are text
     return after_option or not title_like

@@ -221,7 +221,9 @@ def test_openai_clients_get_no_draft_only_the_generated_text(live_server: LiveSe
     try:
         answerer.llm = ScriptedLLM("Baidu ordered 1,600 Ascend 910B chips.")
         chunks = list(client_for(live_server).chat.completions.create(model="quelle", messages=messages, stream=True))
-        assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Baidu ordered 1,600 Ascend 910B chips [1]."
+        text = "".join(c.choices[0].delta.content or "" for c in chunks)
+        # the verified generated sentence only (no quoted draft before it), then the sources list
+        assert text.startswith("Baidu ordered 1,600 Ascend 910B chips [1].\n") and "Sources:" in text
         assert chunks[-1].model_extra["quelle"]["mode"] == "generated"  # type: ignore[index]
         answerer.llm = ScriptedLLM("Baidu ordered 7 chips.")  # rejected: the quote is sent, once, at the end
         chunks = list(client_for(live_server).chat.completions.create(model="quelle", messages=messages, stream=True))

@@ -204,7 +204,7 @@ def test_delete_and_add_in_place_equals_a_fresh_index(compact: bool) -> None:
 
 
 def test_a_removed_chunk_never_scores() -> None:
-    from rag.analysis import analyze
+    from rag.text import analyze
 
     from rag.lexical import BM25Postings
 

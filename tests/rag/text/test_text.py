@@ -1,4 +1,4 @@
-"""Tests for rag/analysis.py: language detection, folding, tokens, BM25 terms, numbers and names."""
+"""Tests for rag/text/: language detection, folding, tokens, BM25 terms, numbers and names."""
 
 from __future__ import annotations
 
