@@ -228,7 +228,8 @@ def test_openai_clients_get_no_draft_only_the_generated_text(live_server: LiveSe
         answerer.llm = ScriptedLLM("Baidu ordered 7 chips.")  # rejected: the quote is sent, once, at the end
         chunks = list(client_for(live_server).chat.completions.create(model="quelle", messages=messages, stream=True))
         text = "".join(c.choices[0].delta.content or "" for c in chunks)
-        assert "1.600" in text and text.count("1.600") == 1 and "7 chips" not in text
+        answer = text.split("\n\nQuellen:")[0].split("\n\nSources:")[0]  # the sources list quotes it once more
+        assert "1.600" in answer and answer.count("1.600") == 1 and "7 chips" not in text
         assert chunks[-1].model_extra["quelle"]["mode"] == "extractive"  # type: ignore[index]
     finally:
         answerer.llm = before
