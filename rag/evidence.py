@@ -18,7 +18,7 @@ from rag.embeddings import Embedder
 from rag.question import FRAME_WORDS, Question, option_tokens, states
 from rag.schema import Evidence, Passage
 from rag.structure import PATH_SEPARATOR, Heading, Outline
-from rag.text import TermMatcher, extract_numbers, fold, instructs_the_model, iter_tokens
+from rag.text import TermMatcher, fold, instructs_the_model, iter_tokens
 
 # Weights of the sentence score; the refusal threshold in AnswerSettings is calibrated on this scale.
 DENSE_WEIGHT = 0.35
@@ -264,7 +264,3 @@ def lexical_scores(question: Question, texts: Sequence[str]) -> list[float]:
     if total <= 0:
         return [0.0] * n
     return [sum(w for w, hit in zip(weights, row, strict=True) if hit) / total for row in matches]
-
-
-def states_number(text: str) -> bool:
-    return bool(extract_numbers(text))

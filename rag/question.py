@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -305,9 +304,3 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
         return True
     # person, organisation, place: a name the question did not bring along
     return bool(names(sentence) - question.names - set(question.words))
-
-
-def mentions(words: Sequence[str], text: str) -> bool:
-    """Whether `text` mentions any of `words` as a whole word (folded)."""
-    folded = f" {fold(text)} "
-    return any(f" {w} " in folded for w in words)

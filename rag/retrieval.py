@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,15 +12,10 @@ import numpy as np
 from rag.embeddings import Embedder
 from rag.filters import check_where, matches
 from rag.lexical import BM25Index, BM25Postings
+from rag.question import option_tokens
 from rag.schema import Passage
 from rag.store import ChromaStore, DocRecord, StoredChunk
 from rag.structure import PATH_SEPARATOR, Outline
-
-_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
-
-
-def _options_in(text: str) -> list[str]:
-    return [m.group(0) for m in _OPTION.finditer(text)]
 
 RetrieverMode = str  # "hybrid" | "dense" | "bm25"
 MODES = ("hybrid", "dense", "bm25")
@@ -165,7 +159,7 @@ class HybridRetriever:
         allowed = set(doc_ids) if doc_ids is not None else None
         found = [cid for cid, c in view.chunks.items() if cid not in have and c.section
                  and (allowed is None or c.doc_id in allowed)
-                 and wanted & set(_options_in(c.section.rsplit(PATH_SEPARATOR, 1)[-1]))]
+                 and wanted & set(option_tokens(c.section.rsplit(PATH_SEPARATOR, 1)[-1]))]
         found.sort(key=lambda cid: (doc_rank.get(view.chunks[cid].doc_id, len(passages)), cid))
         return passages + [self._passage(view, cid, 0.0) for cid in found[:limit]]
 

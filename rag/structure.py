@@ -69,18 +69,6 @@ class Outline:
         """Offsets where a section begins (each heading but labels)."""
         return [h.start for h in self.headings if h.kind != "label"]
 
-    def heading_at(self, start: int, end: int) -> Heading | None:
-        """The heading that overlaps [start, end), if any."""
-        i = bisect.bisect_right(self._starts, end) - 1
-        while i >= 0:
-            h = self.headings[i]
-            if h.end > start:
-                return h
-            if h.end <= start and i < len(self.headings) - 1:
-                break
-            i -= 1
-        return None
-
     @property
     def _starts(self) -> list[int]:
         return [h.start for h in self.headings]
@@ -279,16 +267,11 @@ def _heading_on(line: _Line, heads: dict[int, Heading]) -> Heading | None:
 def _starts_block(prev: _Line, line: _Line, wrapped: bool, width: int) -> bool:
     if not wrapped or _LIST_ITEM.match(line.text) or _TABLE.search(line.text) or _TABLE.search(prev.text):
         return True
-    if line.indent != prev.indent and not (_LIST_ITEM.match(prev.text) and line.indent > prev.indent):
+    if line.indent != prev.indent:
         # a change of indentation, except the hanging indent of a list item's continuation
-        return not _continues_item(prev, line)
+        return not (line.indent > prev.indent and _LIST_ITEM.match(prev.text) is not None)
     short = len(prev.text.rstrip()) < SHORT_LINE * width
     return short and not prev.text.rstrip().endswith(("-", ","))
-
-
-def _continues_item(prev: _Line, line: _Line) -> bool:
-    # Lines after a list item's first line keep the item's deeper indentation.
-    return line.indent > prev.indent and _LIST_ITEM.match(prev.text) is not None
 
 
 def _span(block: list[_Line]) -> Iterator[tuple[int, int]]:

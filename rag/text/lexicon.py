@@ -4,38 +4,27 @@ from __future__ import annotations
 
 import gzip
 import threading
-import unicodedata
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
 import Stemmer
 
+from rag.text import normalise
+from rag.text.terms import stem
+
 LANGUAGES = ("de", "en")
-RESOURCE = "lexicon_de_en.tsv.gz"  # built by scripts/build_lexicon.py; its format is described there
 _SNOWBALL = {"de": "german", "en": "english"}
+RESOURCE = "lexicon_de_en.tsv.gz"  # built by scripts/build_lexicon.py; its format is described there
 
 
 def fold(text: str) -> str:
-    """NFKC, casefold, combining accents stripped, ß→ss, spaces collapsed: "Löschen" → "loschen"."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("ß", "ss")
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(unicodedata.normalize("NFC", stripped).split())
-
-
-class _Stemmers(threading.local):
-    """PyStemmer objects are not thread-safe: one pair per thread."""
-
-    def __init__(self) -> None:
-        self.by_lang = {lang: Stemmer.Stemmer(name) for lang, name in _SNOWBALL.items()}
-
-
-_STEMMERS = _Stemmers()
+    """rag.text's fold (NFKC, casefold, accents stripped, ß→ss) with spaces collapsed: "Löschen" → "loschen"."""
+    return " ".join(normalise.fold(text).split())
 
 
 def _stem(word: str, lang: str) -> str:
-    return " ".join(_STEMMERS.by_lang[lang].stemWords(word.split()))
+    return " ".join(stem(part, lang) for part in word.split())
 
 
 class Lexicon:
