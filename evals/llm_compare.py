@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from evals.metrics import percentile
+from evals.harness import percentile
 from evals.quality import corpus_of, judge
 from evals.splits import draw, recorded, select
 from rag.answer import final_answer
