@@ -11,7 +11,7 @@ import numpy as np
 import rag.ingest
 from benchmarks.corpus import Corpus
 from benchmarks.phases import PhaseTimer, profile_call
-from benchmarks.stats import in_worker_thread, latency_summary
+from evals.harness import in_worker_thread, latency_summary
 from rag import compute
 from rag.chunking import chunk_text, embedding_text
 from rag.config import load_settings

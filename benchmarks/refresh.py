@@ -17,7 +17,7 @@ import numpy as np
 
 from benchmarks.corpus import SEED_DOCUMENTS, seed_questions
 from benchmarks.retrieval import CHUNK_CHARS, CHUNKS_PER_DOC
-from benchmarks.stats import latency_summary, load_average
+from evals.harness import latency_summary, load_average
 from rag.chunking import split_sentences
 from rag.lexical import BM25Postings
 

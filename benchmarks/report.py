@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from benchmarks.plots import write_plots
 from benchmarks.retrieval import RAW_FP32_QUERY
+from evals.harness import cell, markdown_table
 from rag.ingest import GROUP_CHUNKS
 
 MODES = ("dense", "bm25", "hybrid")
@@ -139,21 +140,8 @@ def _row(what: str, measured: str, target: str = "—", met: bool | None = None)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "—"
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """A report table: numbers grouped by thousands, two decimals below 100, a dash where nothing was measured."""
+    return markdown_table(header, rows, render=partial(cell, digits=2, missing="—", thousands=True))
 
 
 def render(results: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.phases import PhaseTimer
-from benchmarks.stats import in_worker_thread, latency_summary, mib, proc_status_kb
+from evals.harness import in_worker_thread, latency_summary, mib, proc_status_kb
 from rag.chunking import split_sentences
 from rag.documents import make_document
 from rag.embeddings import Embedder

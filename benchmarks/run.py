@@ -96,9 +96,9 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
     measured in the same run, whatever backend Quelle is configured with."""
     from benchmarks.corpus import SEED_DOCUMENTS, benchmark_queries, real_corpus, seed_questions
     from benchmarks.report import write_report
-    from benchmarks.stats import load_average
+    from evals.harness import load_average
     from rag.config import load_settings
-    from rag.embeddings import SentenceTransformerEmbedder, make_embedder
+    from rag.embeddings import make_embedder
 
     out.mkdir(parents=True, exist_ok=True)
     logs = out / "logs"
@@ -110,9 +110,8 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
         work = Path(tmp)
         settings = load_settings()
         embedder = make_embedder(settings.embed)
-        embed = settings.embed
-        reference = embedder if embedder.backend == "torch" else SentenceTransformerEmbedder(
-            embed.model, embed.device, embed.batch_size, "torch", embed.export_dir())
+        reference = embedder if embedder.backend == "torch" else make_embedder(
+            settings.embed.model_copy(update={"backend": "torch"}))
         results["meta"]["embed_backend"] = embedder.backend
         corpus = real_corpus(work, config.min_chunks, config.haystack_docs, settings.chunk)
         queries = benchmark_queries(corpus)
@@ -152,7 +151,7 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
         def http() -> dict[str, Any]:
             from benchmarks.ingest import make_quelle
             from benchmarks.serving import bench_http, inprocess_asks
-            from benchmarks.stats import in_worker_thread
+            from evals.harness import in_worker_thread
 
             questions = seed_questions()
             inprocess = make_quelle(work / "inprocess", embedder)
@@ -204,7 +203,7 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
 
 
 def _section(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    from benchmarks.stats import load_average
+    from evals.harness import load_average
 
     print(f"== {name}", file=sys.stderr, flush=True)
     started = time.perf_counter()

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from benchmarks.stats import child_pids, latency_summary, mib, proc_status_kb
+from evals.harness import (
+    Step,
+    child_pids,
+    free_port,
+    generate_load,
+    latency_summary,
+    log_tail,
+    mib,
+    proc_status_kb,
+    running_server,
+)
 
 ASK_P50_TARGET_MS = 100.0
 READY_TIMEOUT_S = 240.0
@@ -37,12 +47,6 @@ def quelle_env(data_dir: Path, provider: str) -> dict[str, str]:
     env.update({"QUELLE_DATA_DIR": str(data_dir), "QUELLE_LLM_PROVIDER": provider, "HF_HUB_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false"})
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # `quelle ingest` exactly as the console script runs it (api.cli.main), plus an exit hook that records the
@@ -72,7 +76,7 @@ def ingest_subprocess(data_dir: Path, paths: Sequence[Path], log: Path) -> dict[
                               stderr=subprocess.STDOUT, check=False, cwd=Path(__file__).resolve().parent.parent)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        raise RuntimeError(f"quelle ingest exited with {done.returncode}: {_tail(log)}")
+        raise RuntimeError(f"quelle ingest exited with {done.returncode}; log:\n{log_tail(log)}")
     summary = [line for line in log.read_text(errors="replace").splitlines() if "chunks embedded" in line]
     return {"seconds": round(seconds, 2), "peak_rss_mib": mib(int(hwm.read_text())),
             "summary": summary[-1] if summary else ""}
@@ -80,35 +84,11 @@ def ingest_subprocess(data_dir: Path, paths: Sequence[Path], log: Path) -> dict[
 
 @dataclass
 class Server:
-    """A `quelle serve` subprocess on a free loopback port."""
+    """A `quelle serve` subprocess on a free loopback port, ready."""
 
     proc: subprocess.Popen[bytes]
     url: str
-    cold_start_s: float
-    log: Path
-
-    @classmethod
-    def start(cls, data_dir: Path, provider: str, log: Path) -> Server:
-        port = free_port()
-        started = time.perf_counter()
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [*quelle_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=quelle_env(data_dir, provider), stdout=out, stderr=subprocess.STDOUT,
-            )
-        url = f"http://127.0.0.1:{port}"
-        deadline = started + READY_TIMEOUT_S
-        while time.perf_counter() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"quelle serve ({provider}) exited with {proc.returncode}: {_tail(log)}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    return cls(proc, url, time.perf_counter() - started, log)
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        _stop(proc)
-        raise TimeoutError(f"quelle serve ({provider}) was not ready within {READY_TIMEOUT_S:.0f} s: {_tail(log)}")
+    cold_start_s: float  # process start to the first 200 of /readyz
 
     def peak_rss_mib(self) -> float | None:
         """VmHWM of the server process plus any children it started."""
@@ -116,25 +96,16 @@ class Server:
         known = [v for v in values if v is not None]
         return mib(sum(known)) if known else None
 
-    def stop(self) -> None:
-        _stop(self.proc)
 
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _tail(log: Path, lines: int = 8) -> str:
-    try:
-        return " | ".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
+@contextmanager
+def quelle_server(data_dir: Path, provider: str, log: Path) -> Iterator[Server]:
+    """`quelle serve` with this LLM provider over `data_dir`, up inside the block and stopped after it."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [*quelle_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with running_server(args, f"{url}/readyz", log, READY_TIMEOUT_S, env=quelle_env(data_dir, provider),
+                        interval_s=0.05, stop_timeout_s=30) as proc:
+        yield Server(proc, url, proc.ready_s)  # type: ignore[attr-defined]
 
 
 def sequential_asks(url: str, questions: Sequence[str], n: int, budget_s: float, warmup: int = 2) -> dict[str, Any]:
@@ -176,56 +147,41 @@ def sequential_asks(url: str, questions: Sequence[str], n: int, budget_s: float,
     }
 
 
-async def _load(url: str, questions: Sequence[str], clients: int, duration_s: float, max_requests: int) -> dict[
-    str, Any
-]:
-    latencies: list[float] = []
-    modes: Counter[str] = Counter()
-    errors = 0
-    issued = 0
-    in_flight = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
-        started = time.perf_counter()
-        deadline = started + duration_s
+FAILED = ("failed", "error")  # the kinds of requests that got no answer (a status other than 200, no response)
 
-        async def worker() -> None:
-            nonlocal issued, errors, in_flight
-            while time.perf_counter() < deadline and issued < max_requests:
-                question = questions[issued % len(questions)]
-                issued += 1
-                in_flight += 1
-                t = time.perf_counter()
-                try:
-                    response = await client.post("/v1/ask", json={"question": question})
-                    ok = response.status_code == 200
-                    if ok:
-                        modes[response.json().get("mode", "?")] += 1
-                except httpx.HTTPError:
-                    ok = False
-                in_flight -= 1
-                if ok:
-                    latencies.append(time.perf_counter() - t)
-                else:
-                    errors += 1
 
-        tasks = [asyncio.create_task(worker()) for _ in range(clients)]
-        _, unfinished = await asyncio.wait(tasks, timeout=duration_s + LOAD_GRACE_S)
-        cancelled = in_flight
-        for task in unfinished:
-            task.cancel()
-        await asyncio.gather(*unfinished, return_exceptions=True)
-        elapsed = time.perf_counter() - started
-    return {"clients": clients, "requests": len(latencies), "errors": errors, "cancelled": cancelled,
-            "seconds": round(elapsed, 2),
-            "throughput_rps": round(len(latencies) / elapsed, 2) if elapsed > 0 else 0.0,
-            "latency": latency_summary(latencies), "modes": dict(modes)}
+def ask_steps(questions: Sequence[str]) -> Callable[[int], Step]:
+    """Clients that ask the questions in turn (one sequence shared by all clients); a request's kind is the mode
+    of its answer, or "failed"."""
+    turn = itertools.count()
+
+    def steps(_: int) -> Step:
+        async def step(client: httpx.AsyncClient) -> tuple[str, httpx.Response, bool]:
+            response = await client.post("/v1/ask", json={"question": questions[next(turn) % len(questions)]})
+            if response.status_code != 200:
+                return FAILED[0], response, False
+            return response.json().get("mode", "?"), response, True
+
+        return step
+
+    return steps
+
+
+def _load(url: str, questions: Sequence[str], clients: int, duration_s: float, max_requests: int) -> dict[str, Any]:
+    result = asyncio.run(generate_load(url, ask_steps(questions), clients, duration_s, max_requests=max_requests,
+                                       grace_s=LOAD_GRACE_S))
+    answered = {mode: seconds for mode, seconds in result.latency.items() if mode not in FAILED}
+    latencies = [s for seconds in answered.values() for s in seconds]
+    return {"clients": clients, "requests": len(latencies), "errors": result.unexpected_total,
+            "cancelled": result.cancelled, "seconds": round(result.seconds, 2),
+            "throughput_rps": round(len(latencies) / result.seconds, 2) if result.seconds > 0 else 0.0,
+            "latency": latency_summary(latencies), "modes": {mode: len(s) for mode, s in answered.items()}}
 
 
 def load_levels(url: str, questions: Sequence[str], levels: Sequence[int], duration_s: float,
                 max_requests: int) -> list[dict[str, Any]]:
     """Throughput with each number of concurrent clients, each level bounded by time and by request count."""
-    return [asyncio.run(_load(url, questions, clients, duration_s, max_requests)) for clients in levels]
+    return [_load(url, questions, clients, duration_s, max_requests) for clients in levels]
 
 
 def search_against_raw_encode(url: str, questions: Sequence[str], n: int, raw_encode: Callable[[str], Any],
@@ -267,13 +223,12 @@ def bench_http(work: Path, logs: Path, seed_files: Sequence[Path], questions: Se
     results: dict[str, Any] = {"documents": [str(p.name) for p in seed_files], "seed_ingest": seed_ingest,
                                "ask_p50_target_ms": ASK_P50_TARGET_MS, "providers": {}}
     for provider in providers:
-        log = logs / f"serve-{provider}.log"
-        try:
-            server = Server.start(data_dir, provider, log)
-        except (RuntimeError, TimeoutError) as exc:
-            results["providers"][provider] = {"error": str(exc)}
-            continue
-        try:
+        with ExitStack() as stack:
+            try:
+                server = stack.enter_context(quelle_server(data_dir, provider, logs / f"serve-{provider}.log"))
+            except RuntimeError as exc:  # it never came up: reported, the other providers still run
+                results["providers"][provider] = {"error": f"quelle serve ({provider}): {exc}"}
+                continue
             rss_ready = mib(proc_status_kb(server.proc.pid, "VmRSS"))
             if reference is not None and "search" not in results:
                 from benchmarks.retrieval import raw_fp32_query
@@ -288,8 +243,6 @@ def bench_http(work: Path, logs: Path, seed_files: Sequence[Path], questions: Se
                 "cold_start_s": round(server.cold_start_s, 2), "rss_at_ready_mib": rss_ready,
                 "sequential": seq, "load": load, "peak_rss_mib": server.peak_rss_mib(),
             }
-        finally:
-            server.stop()
     return results
 
 

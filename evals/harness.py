@@ -1,4 +1,5 @@
-"""Tooling shared by evals, benchmarks and tests: percentiles, Markdown tables, free ports, servers, a load generator.
+"""Tooling shared by evals, benchmarks and tests: percentiles, Markdown tables, free ports, servers, a load generator,
+process facts.
 
 Light on purpose (numpy and httpx only, no torch, matplotlib or llama-index), so `benchmarks/` and `tests/` can
 import it without pulling in the eval extra.
@@ -8,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import socket
 import subprocess
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import numpy as np
@@ -34,22 +37,27 @@ def percentile(values: Sequence[float], p: float) -> float:
 def latency_summary(seconds: Sequence[float]) -> dict[str, Any]:
     """n, mean, p50, p95, p99 and max of durations given in seconds, in milliseconds (NaN for no values)."""
     ms = [s * 1000.0 for s in seconds]
-    out = {"mean_ms": sum(ms) / len(ms) if ms else math.nan, "max_ms": max(ms, default=math.nan)}
+    out = {"mean_ms": sum(ms) / len(ms) if ms else math.nan}
     out |= {f"p{p}_ms": percentile(ms, p) for p in (50, 95, 99)}
+    out["max_ms"] = max(ms, default=math.nan)
     return {"n": len(ms)} | {k: v if math.isnan(v) else round(v, 2) for k, v in out.items()}
 
 
 # ---------------------------------------------------------------- Markdown
 
 
-def cell(value: Any, digits: int = 3, missing: str = "–") -> str:
-    """One table cell: None/NaN as `missing`, booleans as yes/no, floats with `digits` below 100, pipes escaped."""
+def cell(value: Any, digits: int = 3, missing: str = "–", thousands: bool = False) -> str:
+    """One table cell: None/NaN as `missing`, booleans as yes/no, floats with `digits` below 100, numbers grouped
+    by thousands ("12,345") when asked, pipes escaped."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return missing
     if isinstance(value, bool):
         return "yes" if value else "no"
+    group = "," if thousands else ""
     if isinstance(value, float):
-        return f"{value:.{digits}f}" if abs(value) < 100 else f"{value:.0f}"
+        return f"{value:{group}.{digits}f}" if abs(value) < 100 else f"{value:{group}.0f}"
+    if isinstance(value, int):
+        return f"{value:{group}}"
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
@@ -107,20 +115,24 @@ def log_tail(path: Path, chars: int = 2000) -> str:
 
 @contextmanager
 def running_server(args: Sequence[str], ready_url: str, log_path: Path, timeout_s: float = 60,
-                   env: dict[str, str] | None = None, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """A server subprocess that is up (`ready_url` answers 200) inside the block and stopped after it; if it never
-    comes up, the error carries the tail of its log. `proc.ready_s` holds how long it took to come up."""
+                   env: dict[str, str] | None = None, cwd: Path | None = None, interval_s: float = 0.1,
+                   stop_timeout_s: float = 15) -> Iterator[subprocess.Popen[bytes]]:
+    """A server subprocess that is up (`ready_url` answers 200, polled every `interval_s`) inside the block and
+    stopped after it; if it never comes up, the error carries the tail of its log. `proc.ready_s` holds the seconds
+    from its start until it answered."""
     with open(log_path, "wb") as log:
+        started = time.monotonic()
         proc = subprocess.Popen(list(args), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
         try:
             try:
-                proc.ready_s = wait_for_http(ready_url, timeout_s, proc)  # type: ignore[attr-defined]
+                wait_for_http(ready_url, timeout_s, proc, interval_s)
             except (RuntimeError, TimeoutError) as exc:
                 log.flush()
                 raise RuntimeError(f"{exc}; log:\n{log_tail(log_path)}") from None
+            proc.ready_s = time.monotonic() - started  # type: ignore[attr-defined]
             yield proc
         finally:
-            stop_process(proc)
+            stop_process(proc, stop_timeout_s)
 
 
 # ---------------------------------------------------------------- load
@@ -195,3 +207,54 @@ async def generate_load(url: str, client_steps: Callable[[int], Step], clients: 
         await asyncio.gather(*unfinished, return_exceptions=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+# ---------------------------------------------------------------- processes
+
+T = TypeVar("T")
+
+
+def in_worker_thread(fn: Callable[[], T]) -> T:
+    """Run fn on a fresh worker thread, as the API runs every Quelle call (starlette's thread pool). On a busy
+    machine torch's encode is much slower on the main thread (see the query-embedding table of the benchmarks)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
+def proc_status_kb(pid: int | str, field: str) -> int | None:
+    """A kB field of /proc/<pid>/status (VmRSS, VmHWM; pid "self" for this process), or None when the process or
+    field is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def child_pids(pid: int) -> list[int]:
+    """Every descendant of `pid` (from /proc/<pid>/task/*/children)."""
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            kids = [int(p) for p in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+        for kid in kids:
+            found += [kid, *child_pids(kid)]
+    return found
+
+
+def mib(kb: int | None) -> float | None:
+    """kB as MiB with one decimal; None stays None."""
+    return None if kb is None else round(kb / 1024, 1)
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages: other processes share these cores."""
+    return [round(x, 2) for x in os.getloadavg()]

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from evals.harness import percentile
+from evals.harness import markdown_table, mib, percentile, proc_status_kb
 from evals.quality import corpus_of, judge
 from evals.splits import draw, recorded, select
 from rag.answer import final_answer
@@ -127,16 +127,8 @@ def run_config(name: str, sets: Sequence[tuple[Path, int | None]], split: str) -
                                 round(ask_ms, 1), None if first_ms is None else round(first_ms, 1),
                                 unverified_sentences(answer), answer.answer))
                 print(f"{name} {outcome.id} {answer.mode} correct={outcome.correct} {ask_ms:.0f} ms", file=sys.stderr)
-    return {"config": name, "rows": [asdict(r) for r in rows], "peak_rss_mb": peak_rss_mb(),
+    return {"config": name, "rows": [asdict(r) for r in rows], "peak_rss_mb": mib(proc_status_kb("self", "VmHWM")),
             "load": os.getloadavg()}
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size (VmHWM), in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
 
 
 def summary(result: dict[str, Any]) -> dict[str, Any]:
@@ -177,14 +169,13 @@ COLUMNS = [
 
 def markdown(summaries: Sequence[dict[str, Any]], per_set: dict[str, list[dict[str, Any]]]) -> str:
     """The comparison table, overall and per set."""
-    def table(rows: Sequence[dict[str, Any]]) -> list[str]:
-        lines = ["| " + " | ".join(title for _, title in COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
-        lines += ["| " + " | ".join("–" if r[k] is None else str(r[k]) for k, _ in COLUMNS) + " |" for r in rows]
-        return lines
+    def table(rows: Sequence[dict[str, Any]]) -> str:
+        return markdown_table([title for _, title in COLUMNS], [[r[k] for k, _ in COLUMNS] for r in rows],
+                              render=lambda value: "–" if value is None else str(value))
 
-    out = ["## All items", "", *table(summaries), ""]
+    out = ["## All items", "", table(summaries), ""]
     for name, rows in per_set.items():
-        out += [f"## {name}", "", *table(rows), ""]
+        out += [f"## {name}", "", table(rows), ""]
     return "\n".join(out)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from evals.harness import LoadResult, Step, free_port, generate_load, percentile, running_server
+from evals.harness import LoadResult, Step, free_port, generate_load, percentile, proc_status_kb, running_server
 from tests.conftest import SEED
 
 QUESTIONS = [
@@ -74,10 +74,10 @@ def client_steps(expected_docs: dict[str, str | None]) -> Callable[[int], Step]:
 
 
 def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    kb = proc_status_kb(pid, "VmRSS")
+    if kb is None:
+        raise RuntimeError(f"no VmRSS for process {pid}")
+    return kb
 
 
 async def run_load(url: str, pid: int, seconds: float, clients: int,

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import signal
 import socket
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -14,11 +19,15 @@ import pytest
 from evals.harness import (
     Step,
     cell,
+    child_pids,
     free_port,
     generate_load,
+    in_worker_thread,
     latency_summary,
     markdown_table,
+    mib,
     percentile,
+    proc_status_kb,
     running_server,
 )
 
@@ -103,3 +112,34 @@ def test_load_generator_counts_kinds_statuses_and_caps_requests(http_server) -> 
     assert result.statuses["page"]["200"] >= 1
     assert result.statuses["missing"]["404"] == result.unexpected_total >= 1
     assert result.seconds < 30  # the request cap ended it, not the clock
+
+
+def test_cells_grouped_by_thousands() -> None:
+    assert cell(12345, thousands=True) == "12,345"
+    assert cell(1234.5, thousands=True) == "1,234"
+    assert cell(3.14159, digits=2, thousands=True) == "3.14"
+    assert cell(12345) == "12345"
+
+
+def test_process_facts_of_this_process() -> None:
+    rss, peak = proc_status_kb("self", "VmRSS"), proc_status_kb("self", "VmHWM")
+    assert rss is not None and peak is not None and 0 < rss <= peak
+    assert proc_status_kb("self", "NoSuchField") is None
+    assert mib(2048) == 2.0 and mib(None) is None
+    assert in_worker_thread(threading.current_thread) is not threading.current_thread()
+
+
+def test_child_pids_lists_a_grandchild(tmp_path: Path) -> None:
+    code = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); " \
+           "time.sleep(30)"
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 20
+        while len(found := child_pids(parent.pid)) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(found) == 1 and proc_status_kb(found[0], "VmRSS")
+    finally:
+        for pid in child_pids(parent.pid):
+            os.kill(pid, signal.SIGKILL)
+        parent.kill()
+        parent.wait()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from evals.harness import free_port
 from rag.config import LLMSettings
 from rag.llm import LLMUnavailable
 from rag.llm.openai import OpenAIProvider
@@ -39,9 +40,7 @@ def test_stream(server_llm: OpenAIProvider) -> None:
 
 
 def test_dead_port_is_unavailable_fast() -> None:
-    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"  # a port that was free a moment ago: nothing listens there
     llm = OpenAIProvider(LLMSettings(base_url=url, timeout_s=2))
     started = time.monotonic()
     for call in (llm.check, lambda: llm.generate(QUESTION), lambda: list(llm.stream(QUESTION))):
