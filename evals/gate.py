@@ -140,9 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-lower", action="store_true", help="write floors even where they would go down")
     parser.add_argument("--dry-run", action="store_true", help="measure and print, write nothing")
     args = parser.parse_args(argv)
-    from rag.embeddings import SentenceTransformerEmbedder
+    from rag.config import load_settings
+    from rag.embeddings import make_embedder
 
-    embedder = SentenceTransformerEmbedder()
+    embedder = make_embedder(load_settings().embed)
     figures = ["items", *BOUNDS]
     print("| set | lang | " + " | ".join(figures) + " |", flush=True)
     status = 0

@@ -80,6 +80,10 @@ class AnswerSettings(BaseModel):
         3, ge=1, le=20, description="The best evidence sentences given to the LLM (the small models lose the thread "
         "in more); a generated sentence may still be attributed to any of the evidence_k sentences.",
     )
+    sentence_cache: int = Field(
+        50_000, ge=1, description="Sentence embeddings kept in memory for evidence scoring (the oldest dropped first), "
+        "so repeated questions over an unchanged collection do not re-encode the same evidence sentences.",
+    )
     refuse_below: float = Field(
         0.45,
         description="Refuse when the evidence support (rag.evidence: best sentence cosine and question-word "

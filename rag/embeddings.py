@@ -40,7 +40,7 @@ class Embedder(ABC):
     name: str = "embedder"
     dimension: int = 0
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int) -> None:
         self.batch_size = batch_size
 
     @abstractmethod
@@ -96,24 +96,17 @@ class SentenceTransformerEmbedder(Embedder):
     Every model call (loading and encoding) runs on the process's compute thread (rag.compute), where
     llama.cpp runs too: one team of threads at a time (see rag.compute for the measured reasons)."""
 
-    def __init__(self, model: str = "bundled:all-MiniLM-L6-v2", device: str = "cpu", batch_size: int = 64,
-                 backend: str | None = None, cache_dir: Path | None = None) -> None:
-        super().__init__(batch_size)
-        if backend is None or cache_dir is None:
-            # Not given: as configured (QUELLE_EMBED__BACKEND, ...), so every caller gets the same model.
-            from rag.config import load_settings
-
-            configured = load_settings().embed
-            backend = backend or configured.backend
-            cache_dir = cache_dir or configured.export_dir()
+    def __init__(self, settings: EmbedSettings) -> None:
+        super().__init__(settings.batch_size)
+        model = settings.model
         self.name = model
-        self.backend = check_backend(backend)
+        self.backend = check_backend(settings.backend)
         path = resolve_model_path(model)
         if Path(path).exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local model must never reach for the hub
         elif self.backend != "torch":
             raise EmbeddingError(f"the {self.backend} backend exports a local model; {model!r} is no directory")
-        self._model = compute.run(_load, model, path, device, self.backend, cache_dir)
+        self._model = compute.run(_load, model, path, settings.device, self.backend, settings.export_dir())
         self.dimension = int(self._model.get_embedding_dimension())
 
     def _embed(self, texts: list[str]) -> np.ndarray:
@@ -124,8 +117,7 @@ class SentenceTransformerEmbedder(Embedder):
 
 def make_embedder(settings: EmbedSettings) -> SentenceTransformerEmbedder:
     """The embedder the settings describe."""
-    return SentenceTransformerEmbedder(settings.model, settings.device, settings.batch_size, settings.backend,
-                                       settings.export_dir())
+    return SentenceTransformerEmbedder(settings)
 
 
 def _load(model: str, path: str, device: str, backend: str, cache_dir: Path) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.config import RetrievalSettings
 from rag.embeddings import Embedder
 from rag.filters import check_where, matches
 from rag.lexical import BM25Index, BM25Postings
@@ -94,11 +95,11 @@ class HybridRetriever:
     """Ranks visible chunks for a question. The lexical index follows the store's revision, so every
     process sharing one Chroma server sees the same documents."""
 
-    def __init__(self, store: ChromaStore, embedder: Embedder, candidates: int = 30, rrf_k: int = 60) -> None:
+    def __init__(self, store: ChromaStore, embedder: Embedder, settings: RetrievalSettings) -> None:
         self.store = store
         self.embedder = embedder
-        self.candidates = candidates
-        self.rrf_k = rrf_k
+        self.candidates = settings.candidates
+        self.rrf_k = settings.rrf_k
         self._view: IndexView | None = None
         self._postings = BM25Postings()  # changed in place from view to view; each view holds a snapshot
         self._lock = threading.Lock()
@@ -193,7 +194,7 @@ def matching_documents(view: IndexView, where: dict[str, Any], doc_ids: Sequence
     return [d for d in candidates if (rec := view.registry.get(d)) is not None and matches(where, rec.metadata)]
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[tuple[str, float]]], k: int = 60) -> list[tuple[str, float]]:
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[tuple[str, float]]], k: int) -> list[tuple[str, float]]:
     """Fuse ranked lists: score(d) = sum over lists of 1 / (k + rank), rank starting at 1."""
     fused: dict[str, float] = {}
     for ranking in rankings:

@@ -43,8 +43,8 @@ class Quelle:
         self.embedder = embedder or make_embedder(s.embed)
         self.llm = llm or make_llm(s.llm)
         self.indexer = Indexer(self.store, self.embedder, s.chunk)
-        self.retriever = HybridRetriever(self.store, self.embedder, s.retrieval.candidates, s.retrieval.rrf_k)
-        self.sentence_vectors = SentenceVectors(self.embedder)
+        self.retriever = HybridRetriever(self.store, self.embedder, s.retrieval)
+        self.sentence_vectors = SentenceVectors(self.embedder, s.answer.sentence_cache)
         self.answerer = Answerer(self.llm, s.answer, s.llm)
         self.uploads = UploadFolder(s.data_dir)
 

@@ -21,9 +21,10 @@ SEED = DOCUMENTS / "huawei-ascend-910c-nvidia-china.md"
 
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
-    from rag.embeddings import SentenceTransformerEmbedder
+    from rag.config import load_settings
+    from rag.embeddings import make_embedder
 
-    return SentenceTransformerEmbedder()
+    return make_embedder(load_settings().embed)
 
 
 @pytest.fixture(scope="session")

@@ -184,7 +184,7 @@ def test_cli_eval_writes_a_report_and_prints_the_main_table(
     from api.cli import main
 
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr(runner, "SentenceTransformerEmbedder", lambda *args, **kwargs: embedder)  # loaded once
+    monkeypatch.setattr(runner, "make_embedder", lambda *args, **kwargs: embedder)  # loaded once
     out = tmp_path / "cli-report"
     code = main(["eval", str(SEED_SET), "--llm", "none", "--limit", "4", "--no-baselines", "--retriever", "bm25",
                  "--out", str(out)])
@@ -202,7 +202,7 @@ def test_several_sets_get_a_folder_each_and_a_summary(
     embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr(runner, "SentenceTransformerEmbedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr(runner, "make_embedder", lambda *args, **kwargs: embedder)
     sets = []
     for name in ("first", "second"):  # no corpus folder of their own: asked over documents/
         path = tmp_path / f"{name}.yaml"

@@ -109,3 +109,22 @@ def test_unknown_provider_fails_with_the_valid_ones(clean_env: pytest.MonkeyPatc
 def test_invalid_values_name_their_field(clean_env: pytest.MonkeyPatch, overrides: dict, field: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ValidationError, match=field):
         load_settings(**overrides)
+
+
+def test_the_service_builds_its_parts_from_the_settings(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import numpy as np
+
+    from rag.embeddings import Embedder
+    from rag.service import Quelle
+
+    class Unused(Embedder):
+        dimension = 2
+
+        def _embed(self, texts: list[str]) -> np.ndarray:
+            raise AssertionError("nothing is embedded here")
+
+    settings = load_settings(data_dir=tmp_path, llm={"provider": "none"}, retrieval={"candidates": 7, "rrf_k": 11},
+                             answer={"sentence_cache": 5})
+    quelle = Quelle(settings, embedder=Unused(batch_size=1))
+    assert (quelle.retriever.candidates, quelle.retriever.rrf_k) == (7, 11)
+    assert quelle.sentence_vectors.capacity == 5

@@ -54,11 +54,11 @@ def test_no_texts_no_vectors() -> None:
 def test_an_unknown_backend_fails_at_start_up_with_the_valid_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     from pydantic import ValidationError
 
-    from rag.config import load_settings
-    from rag.embeddings import EmbeddingError, SentenceTransformerEmbedder
+    from rag.config import EmbedSettings, load_settings
+    from rag.embeddings import EmbeddingError, make_embedder
 
     with pytest.raises(EmbeddingError, match="unknown embedding backend 'tensorrt'; valid: torch, onnx-int8"):
-        SentenceTransformerEmbedder(backend="tensorrt")
+        make_embedder(EmbedSettings.model_construct(backend="tensorrt"))  # settings that skipped validation
     monkeypatch.setenv("QUELLE_EMBED__BACKEND", "tensorrt")
     with pytest.raises(ValidationError, match="'torch' or 'onnx-int8'"):
         load_settings()
@@ -80,11 +80,10 @@ def test_the_configured_backend_is_the_one_loaded(monkeypatch: pytest.MonkeyPatc
         return Model()
 
     monkeypatch.setattr(rag.embeddings, "_load", fake_load)
-    monkeypatch.setenv("QUELLE_EMBED__BACKEND", "torch")
+    monkeypatch.setenv("QUELLE_EMBED__BACKEND", "onnx-int8")
     monkeypatch.setenv("QUELLE_EMBED__CACHE_DIR", str(tmp_path))
-    assert make_embedder(load_settings().embed).backend == "torch"
-    assert rag.embeddings.SentenceTransformerEmbedder().backend == "torch"  # callers that pass no backend too
-    assert loaded == [("torch", tmp_path), ("torch", tmp_path)]
+    assert make_embedder(load_settings().embed).backend == "onnx-int8"
+    assert loaded == [("onnx-int8", tmp_path)]
 
 
 class FakeExport(OnnxInt8Export):
@@ -139,14 +138,16 @@ def test_a_failed_export_leaves_nothing_behind(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_onnx_int8_agrees_with_torch_fp32(embedder) -> None:  # type: ignore[no-untyped-def]
     """The real export (sentence-transformers, offline from the installed model) against the fp32 model."""
-    from rag.embeddings import SentenceTransformerEmbedder
+    from rag.config import load_settings
+    from rag.embeddings import make_embedder
 
     texts = ["Huawei baut den Ascend 910C.",
              "ByteDance spent two billion dollars on Nvidia chips last year, Reuters said.",
              "Wie viele H20-GPUs will Nvidia in diesem Jahr nach China liefern?",
              "The export rules cover chips made with American tools."]
-    torch = SentenceTransformerEmbedder(backend="torch")
-    onnx = embedder if embedder.backend == "onnx-int8" else SentenceTransformerEmbedder(backend="onnx-int8")
+    torch = make_embedder(load_settings(embed={"backend": "torch"}).embed)
+    onnx = embedder if embedder.backend == "onnx-int8" else make_embedder(
+        load_settings(embed={"backend": "onnx-int8"}).embed)
     cosines = np.sum(torch.embed_batch(texts) * onnx.embed_batch(texts), axis=1)
     assert onnx.dimension == torch.dimension == 384
     assert cosines.min() >= 0.98, cosines

@@ -31,7 +31,7 @@ class BagOfWordsEmbedder(Embedder):
         return vectors / np.where(norms == 0, 1, norms)
 
 
-EMBEDDER = BagOfWordsEmbedder()
+EMBEDDER = BagOfWordsEmbedder(batch_size=64)
 
 MANUAL = """Paketverwaltung
 

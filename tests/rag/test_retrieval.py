@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import ChunkSettings
+from rag.config import ChunkSettings, RetrievalSettings
 from rag.documents import make_document
 from rag.ingest import Indexer
 from rag.retrieval import HybridRetriever, load_view
@@ -26,7 +26,7 @@ def parts(tmp_path: Path, embedder, store_settings, seed_doc):  # type: ignore[n
     indexer = Indexer(store, embedder, ChunkSettings(size=400, overlap=80))
     indexer.add_many([seed_doc, _doc("apples", "Äpfel wachsen in Südtirol. Die Ernte beginnt im September."),
                       _doc("pears", "Birnen reifen später als Äpfel.")])
-    return store, indexer, HybridRetriever(store, embedder)
+    return store, indexer, HybridRetriever(store, embedder, RetrievalSettings())
 
 
 def _same(a, b) -> None:  # type: ignore[no-untyped-def]
