@@ -41,16 +41,20 @@ import math
 import re
 import subprocess
 import sys
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag.text.lexicon import fold, stem_phrase  # noqa: E402 - the reader's own folding and stemming
+from rag.text.terms import stem  # noqa: E402
 
 DING = Path("/usr/share/trans/de-en")
 FREEDICT = Path("/usr/share/dictd")
 PACKAGES = ("trans-de-en", "dict-freedict-deu-eng", "dict-freedict-eng-deu")
-OUT = Path(__file__).resolve().parent.parent / "rag" / "text" / "lexicon_de_en.tsv.gz"
+OUT = ROOT / "rag" / "text" / "lexicon_de_en.tsv.gz"
 
 MAX_TRANSLATIONS = 4
 MIN_RELATIVE_SCORE = 0.4  # a translation scoring below this share of the best one is dropped
@@ -97,13 +101,6 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _TOKEN = re.compile(r"[^\W\d_]+")
 
 
-def fold(text: str) -> str:
-    """NFKC, casefold, combining accents stripped, ß→ss (the same folding as rag/text/lexicon.py)."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("ß", "ss")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
-
-
 def strip_brackets(text: str) -> str:
     previous = None
     while previous != text:  # nested brackets: innermost first
@@ -141,33 +138,24 @@ def tags_of(raw: str) -> set[str]:
     return set(_TAG.findall(raw))
 
 
-def split_synonyms(segment: str) -> list[str]:
-    """Split a sub-entry at ';' outside brackets."""
+def split_outside_brackets(text: str, separator: str) -> list[str]:
+    """The parts of `text` between separators that stand outside brackets, stripped."""
     out, depth, start = [], 0, 0
-    for i, c in enumerate(segment):
+    for i, c in enumerate(text):
         if c in "({[<":
             depth += 1
         elif c in ")}]>":
             depth = max(0, depth - 1)
-        elif c == ";" and depth == 0:
-            out.append(segment[start:i])
+        elif c == separator and depth == 0:
+            out.append(text[start:i])
             start = i + 1
-    out.append(segment[start:])
-    return [s.strip() for s in out if s.strip()]
-
-
-def split_segments(side: str) -> list[str]:
-    out, depth, start = [], 0, 0
-    for i, c in enumerate(side):
-        if c in "({[<":
-            depth += 1
-        elif c in ")}]>":
-            depth = max(0, depth - 1)
-        elif c == "|" and depth == 0:
-            out.append(side[start:i])
-            start = i + 1
-    out.append(side[start:])
+    out.append(text[start:])
     return [s.strip() for s in out]
+
+
+def split_synonyms(segment: str) -> list[str]:
+    """A sub-entry's synonyms (split at ';')."""
+    return [s for s in split_outside_brackets(segment, ";") if s]
 
 
 def label_weight(labels: set[str]) -> float:
@@ -196,24 +184,25 @@ class Collected:
         self.freedict: dict[str, set[tuple[str, str]]] = {"de": set(), "en": set()}
 
 
-def ding_lines(path: Path) -> Iterator[tuple[str, str]]:
+def ding_entries(path: Path) -> Iterator[list[tuple[str, str]]]:
+    """Each Ding line as its aligned (German, English) sub-entries, abbreviation notes dropped; a misaligned line
+    (rare) is skipped rather than guessed at."""
     with path.open(encoding="utf-8") as f:
         for line in f:
             if line.startswith("#") or "::" not in line:
                 continue
-            de, _, en = line.rstrip("\n").partition("::")
-            yield de, en
+            de_side, _, en_side = line.rstrip("\n").partition("::")
+            de_segments = split_outside_brackets(_strip_abbreviations(de_side), "|")
+            en_segments = split_outside_brackets(_strip_abbreviations(en_side), "|")
+            if len(de_segments) == len(en_segments):
+                yield list(zip(de_segments, en_segments, strict=True))
 
 
 def collect_ding(path: Path, data: Collected) -> None:
-    stem = _stemmers()
-    for de_side, en_side in ding_lines(path):
-        de_segments = split_segments(_strip_abbreviations(de_side))
-        en_segments = split_segments(_strip_abbreviations(en_side))
-        if len(de_segments) != len(en_segments):
-            continue  # misaligned line (rare): skip rather than guess
-        head_de = [(s, clean_term(s, "de")) for s in split_synonyms(de_segments[0])]
-        head_en = [(s, clean_term(s, "en")) for s in split_synonyms(en_segments[0])]
+    for segments in ding_entries(path):
+        head_de_segment, head_en_segment = segments[0]
+        head_de = [(s, clean_term(s, "de")) for s in split_synonyms(head_de_segment)]
+        head_en = [(s, clean_term(s, "en")) for s in split_synonyms(head_en_segment)]
         head_is_verb = any(tags_of(s) & VERB_TAGS for s, _ in head_de)
         for raw, lemma in head_en:  # irregular verbs: "to go {went; gone}", "to sink {sank, sunk; sunk}"
             for tag in tags_of(raw):
@@ -221,11 +210,11 @@ def collect_ding(path: Path, data: Collected) -> None:
                     form = fold(form.strip())
                     if lemma and " " not in lemma and _WORD.fullmatch(form) and form != lemma:
                         data.forms["en"][form][lemma] += 1
-        for index, (de_seg, en_seg) in enumerate(zip(de_segments, en_segments, strict=True)):
+        for index, (de_seg, en_seg) in enumerate(segments):
             de_raw, en_raw = split_synonyms(de_seg), split_synonyms(en_seg)
             # how often a word occurs anywhere (examples, compounds, phrases): how common it is
-            data.occurrences["de"].update(_words_and_bigrams(de_seg, stem["de"]))
-            data.occurrences["en"].update(_words_and_bigrams(en_seg, stem["en"]))
+            data.occurrences["de"].update(_stems_and_bigrams(de_seg, "de"))
+            data.occurrences["en"].update(_stems_and_bigrams(en_seg, "en"))
             de_terms = [(s, clean_term(s, "de")) for s in de_raw]
             en_terms = [(s, clean_term(s, "en")) for s in en_raw]
             if index > 0 and _is_inflection(de_raw, head_is_verb):
@@ -256,32 +245,26 @@ def count_cooccurrences(path: Path, data: Collected) -> None:
     counts where a word starts with it (inflections and compounds: Dateien, Dateiname) or ends with it
     after at least four letters (Zieldatei). Exact German words, not stems: the German stemmer merges
     Spalt/Spalte and einrichten/Einrichtung. This measures how productive, hence how common, a sense is."""
-    stem = _stemmers()
     by_de: defaultdict[str, set[str]] = defaultdict(set)
     for d, e in data.pair_score:
-        by_de[d].add(_stem_term(stem["en"], e))
+        by_de[d].add(stem_phrase(e, "en"))
     counts: Counter[tuple[str, str]] = Counter()
-    for de_side, en_side in ding_lines(path):
-        de_segments = split_segments(_strip_abbreviations(de_side))
-        en_segments = split_segments(_strip_abbreviations(en_side))
-        if len(de_segments) != len(en_segments):
-            continue
-        for de_seg, en_seg in zip(de_segments, en_segments, strict=True):
+    for segments in ding_entries(path):
+        for de_seg, en_seg in segments:
             found = _de_keys(de_seg, by_de)
             if not found:
                 continue
-            en_words = stem["en"].stemWords([fold(t) for t in _TOKEN.findall(strip_brackets(en_seg))])
-            en_keys = set(en_words) | {f"{a} {b}" for a, b in zip(en_words, en_words[1:], strict=False)}
+            en_keys = _stems_and_bigrams(en_seg, "en")
             for d in found:
                 for se in by_de[d] & en_keys:
                     counts[d, se] += 1
     for d, e in data.pair_score:
-        data.cooc[d, e] = counts.get((d, _stem_term(stem["en"], e)), 0)
+        data.cooc[d, e] = counts.get((d, stem_phrase(e, "en")), 0)
 
 
 def _de_keys(segment: str, by_de: dict[str, set[str]]) -> set[str]:
-    words = [fold(t) for t in _TOKEN.findall(strip_brackets(segment))]
-    found = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)} & by_de.keys()
+    words = _words(segment)
+    found = _bigrams(words) & by_de.keys()
     for w in words:
         for i in range(2, len(w) + 1):  # Datei, Dateien, Dateiname
             if w[:i] in by_de:
@@ -292,20 +275,19 @@ def _de_keys(segment: str, by_de: dict[str, set[str]]) -> set[str]:
     return found
 
 
-def _words_and_bigrams(segment: str, stemmer: Any) -> set[str]:
+def _words(segment: str) -> list[str]:
+    """The folded words of a sub-entry, brackets dropped."""
+    return [fold(t) for t in _TOKEN.findall(strip_brackets(segment))]
+
+
+def _bigrams(words: list[str]) -> set[str]:
+    return {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+
+
+def _stems_and_bigrams(segment: str, lang: str) -> set[str]:
     """The stems of a sub-entry's words and of its word pairs."""
-    words = stemmer.stemWords([fold(t) for t in _TOKEN.findall(strip_brackets(segment))])
-    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
-
-
-def _stem_term(stemmer: Any, term: str) -> str:
-    return " ".join(stemmer.stemWords(term.split()))
-
-
-def _stemmers() -> dict[str, Any]:
-    import Stemmer  # PyStemmer, a dependency of the project
-
-    return {"de": Stemmer.Stemmer("german"), "en": Stemmer.Stemmer("english")}
+    stems = [stem(w, lang) for w in _words(segment)]
+    return set(stems) | _bigrams(stems)
 
 
 _ABBREVIATION = re.compile(r"(?:^|\s)/[^/|]*?/(?=\s|$|;|\|)")
@@ -429,12 +411,11 @@ def rank(data: Collected) -> tuple[dict[str, dict[str, list[str]]], dict[str, di
         scored["en"][e].append((score, d))
     table: dict[str, dict[str, list[str]]] = {"de": {}, "en": {}}
     best: dict[str, dict[str, float]] = {"de": {}, "en": {}}
-    stem = _stemmers()
     kept: dict[tuple[str, str], bool] = {}
 
     def keep(lang: str, word: str) -> bool:
         if (lang, word) not in kept:
-            kept[lang, word] = keep_word(data, lang, word, stem)
+            kept[lang, word] = keep_word(data, lang, word)
         return kept[lang, word]
 
     for lang in ("de", "en"):
@@ -452,11 +433,11 @@ def rank(data: Collected) -> tuple[dict[str, dict[str, list[str]]], dict[str, di
     return table, best
 
 
-def keep_word(data: Collected, lang: str, word: str, stem: dict[str, Any]) -> bool:
+def keep_word(data: Collected, lang: str, word: str) -> bool:
     """Common enough: its stem occurs in several Ding sub-entries, or it is a computing/technical term."""
     if word in data.tech[lang]:
         return True
-    return data.occurrences[lang].get(_stem_term(stem[lang], word), 0) >= MIN_OCCURRENCES
+    return data.occurrences[lang].get(stem_phrase(word, lang), 0) >= MIN_OCCURRENCES
 
 
 def inflections(
@@ -465,10 +446,8 @@ def inflections(
     """form → lemma where the lemma is kept and the Snowball stems differ (else the stem lookup finds it),
     or where the form is a headword too but a weak one or a participle/plural: "gelöscht" (blanked) →
     löschen, "users" → user; "setting" (Einstellung) keeps its own entry rather than becoming "set"."""
-    stemmers = _stemmers()
     out: dict[str, dict[str, str]] = {"de": {}, "en": {}}
     for lang in ("de", "en"):
-        stem = stemmers[lang].stemWord
         for form, lemmas in data.forms[lang].items():
             candidates = [(-n, lemma) for lemma, n in lemmas.items() if lemma in table[lang]]
             if not candidates:
@@ -480,7 +459,7 @@ def inflections(
                 )  # participles and plurals: the lemma's senses come first ("gelöscht", "users")
                 if not inflected and best[lang][form] >= 0.5 * best[lang][lemma]:
                     continue  # a headword of its own
-            elif stem(form) == stem(lemma):
+            elif stem(form, lang) == stem(lemma, lang):
                 continue
             out[lang][form] = lemma
     return out

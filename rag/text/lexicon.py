@@ -23,8 +23,10 @@ def fold(text: str) -> str:
     return " ".join(normalise.fold(text).split())
 
 
-def _stem(word: str, lang: str) -> str:
-    return " ".join(stem(part, lang) for part in word.split())
+def stem_phrase(phrase: str, lang: str) -> str:
+    """The Snowball stems of a folded word or two-word term, space-joined: how the lexicon and its builder
+    (scripts/build_lexicon.py) match words by stem."""
+    return " ".join(stem(part, lang) for part in phrase.split())
 
 
 class Lexicon:
@@ -66,7 +68,7 @@ class Lexicon:
                     stemmer.maxCacheSize = 0
                     stems = stemmer.stemWords(single)  # one C call for most headwords
                     by_stem: dict[str, list[str]] = {}
-                    for word, stem in zip(single + pairs, stems + [_stem(w, lang) for w in pairs], strict=True):
+                    for word, stem in zip(single + pairs, stems + [stem_phrase(w, lang) for w in pairs], strict=True):
                         by_stem.setdefault(stem, []).append(word)
                     index = {s: tuple(words) for s, words in by_stem.items()}
                     self._stems[lang] = index
@@ -111,7 +113,7 @@ class Lexicon:
         if key in words:
             return [key]
         # the headwords of its stem, closest spelling first: "benutzern" → benutzer (not benutzen)
-        similar = self._stem_index(source).get(_stem(key, source), ())
+        similar = self._stem_index(source).get(stem_phrase(key, source), ())
         return sorted(similar, key=lambda w: (-_common_prefix(w, key), len(w), w))[:1]
 
     def translate(self, word: str, source: str, target: str, limit: int = 3) -> list[str]:
