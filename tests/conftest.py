@@ -76,16 +76,20 @@ def store_settings(request):  # type: ignore[no-untyped-def]
     return StoreSettings(chroma_host=host, chroma_port=port, collection_prefix=f"t{uuid.uuid4().hex[:10]}")
 
 
-@pytest.fixture(scope="session")
-def llama_server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    """A real `python -m llama_cpp.server` (OpenAI-compatible) with the bundled SmolLM2 model, for the whole
-    session; yields its base URL, e.g. http://127.0.0.1:PORT/v1."""
+def llama_server_command(port: int) -> list[str]:
+    """A real `python -m llama_cpp.server` (OpenAI-compatible) with the bundled SmolLM2 model on a loopback port;
+    its base URL is http://127.0.0.1:PORT/v1."""
     from rag.llm.llamacpp import default_model_path
 
-    port = free_port()
-    path = tmp_path_factory.mktemp("llama-server")
-    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path("smollm2-135m-instruct")),
+    return [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path("smollm2-135m-instruct")),
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--seed", "0"]
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The llama.cpp server for the whole session; yields its base URL."""
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
-    with running_server(args, f"{base_url}/models", path / "server.log"):
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with running_server(llama_server_command(port), f"{base_url}/models", log):
         yield base_url

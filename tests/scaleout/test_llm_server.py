@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from evals.harness import free_port, running_server
 from tests.api.conftest import LiveServer, live
+from tests.conftest import llama_server_command
 
 pytestmark = pytest.mark.slow  # real servers in subprocesses (llama.cpp, quelle serve workers, Chroma)
 
@@ -18,14 +18,9 @@ pytestmark = pytest.mark.slow  # real servers in subprocesses (llama.cpp, quelle
 @pytest.fixture()
 def own_llama_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:  # type: ignore[type-arg]
     """A llama.cpp server this test may stop."""
-    from rag.llm.llamacpp import default_model_path
-
     port = free_port()
-    model = default_model_path("smollm2-135m-instruct")
-    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-            "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
     base_url = f"http://127.0.0.1:{port}/v1"
-    with running_server(args, f"{base_url}/models", tmp_path / "llama.log", timeout_s=90) as proc:
+    with running_server(llama_server_command(port), f"{base_url}/models", tmp_path / "llama.log", timeout_s=90) as proc:
         yield base_url, proc
 
 
