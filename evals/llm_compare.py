@@ -95,12 +95,13 @@ def timed_ask(quelle: Quelle, question: str) -> tuple[Any, float, float | None]:
     return answer, (time.perf_counter() - started) * 1000, first
 
 
-def unverified_sentences(answer: Any) -> int:
-    """Generated sentences shown although their own citations do not support them (the verifier's invariant)."""
+def unverified_sentences(answer: Any, question: str = "") -> int:
+    """Generated sentences shown although their own citations do not support them (the verifier's invariant, checked
+    as the answer path checks it: words that only restate the question are neutral, its names and numbers are not)."""
     if answer.mode != "generated":
         return 0
     quotes = {c.id: c.quote for c in answer.citations}
-    return sum(not verify_sentence(without_markers(s.text), [quotes[n] for n in s.citations]).supported
+    return sum(not verify_sentence(without_markers(s.text), [quotes[n] for n in s.citations], question).supported
                for s in answer.sentences)
 
 
@@ -125,7 +126,7 @@ def run_config(name: str, sets: Sequence[tuple[Path, int | None]], split: str) -
                 rows.append(Row(set_path.stem, outcome.id, outcome.lang, answer.mode, outcome.correct,
                                 detect_language(said) if answer.mode != "refused" else answer.language,
                                 round(ask_ms, 1), None if first_ms is None else round(first_ms, 1),
-                                unverified_sentences(answer), answer.answer))
+                                unverified_sentences(answer, str(item["question"])), answer.answer))
                 print(f"{name} {outcome.id} {answer.mode} correct={outcome.correct} {ask_ms:.0f} ms", file=sys.stderr)
     return {"config": name, "rows": [asdict(r) for r in rows], "peak_rss_mb": mib(proc_status_kb("self", "VmHWM")),
             "load": os.getloadavg()}

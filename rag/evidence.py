@@ -6,6 +6,7 @@ the question lifts the first sentences of its own section instead."""
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from rag.embeddings import Embedder
 from rag.question import FRAME_WORDS, Question, option_tokens, states
 from rag.schema import Evidence, Passage
 from rag.structure import PATH_SEPARATOR, Heading, Outline
-from rag.text import TermMatcher, fold, instructs_the_model, iter_tokens
+from rag.text import TermMatcher, extract_numbers, fold, instructs_the_model, iter_tokens
 
 # Weights of the sentence score; the refusal threshold in AnswerSettings is calibrated on this scale.
 DENSE_WEIGHT = 0.35
@@ -34,9 +35,10 @@ POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and lat
 ANSWERABILITY_DENSE = 0.5
 MIN_SENTENCE_CHARS = 12
 TITLE_LIKE_CHARS = 90  # a line this short without final punctuation reads as a title or caption
-TYPE_CHECKED = 3  # the best this many sentences are checked for the kind of answer the question asks for
+TYPE_CHECKED = 2  # the best this many sentences are checked for the kind of answer asked for (chosen on the dev splits)
 MIN_COMPOUND_PART = 4  # letters of each part when a German compound is split to find its parts
-LEAD_IN_FOLLOW = 240  # a sentence ending in ":" takes the block after it when that is this short
+LEAD_IN_FOLLOW = 240  # a sentence ending in ":" takes the blocks after it, this many characters at most
+_CAPTION = re.compile(r"\s*(tabelle|table|abbildung|figure|beispiel|example)\s+[\d.]+", re.IGNORECASE)
 # When the best sentence opens a section whose heading matches this well, the next sentence of that section is
 # quoted too (the first sentence under a heading often only announces the answer).
 SECTION_LEAD_HEADING = 0.5
@@ -46,7 +48,7 @@ class SentenceVectors:
     """A bounded cache of sentence embeddings keyed by location and text, so repeated questions over an
     unchanged collection do not re-encode the same evidence."""
 
-    def __init__(self, embedder: Embedder, capacity: int = 50_000) -> None:
+    def __init__(self, embedder: Embedder, capacity: int) -> None:
         self.embedder = embedder
         self.capacity = capacity
         self._cache: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()
@@ -116,11 +118,8 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
             if option_first:  # an option's description is quoted with its option line: "-a, --all  Do not …"
                 start = next(h.start for h in reversed(heads) if h.start < start)
                 text = passage.text[start:end]
-            follow = spans[n + 1] if n + 1 < len(spans) else None
-            if text.endswith(":") and follow is not None and not any(h.start == follow[0] for h in heads) \
-                    and follow[1] - follow[0] <= LEAD_IN_FOLLOW \
-                    and _collapsed(passage.text[follow[0]:follow[1]]) != _collapsed(passage.title):
-                end = spans[n + 1][1]  # "… erhalten Sie mit:" is quoted with the command or list it introduces
+            if text.endswith(":"):  # "… erhalten Sie mit:" is quoted with the command or list it introduces
+                end = _lead_in_end(passage, spans[n + 1:], heads, end)
                 text = passage.text[start:end]
             key = (passage.doc_id, passage.start + start)
             if key not in found:
@@ -129,6 +128,21 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
             position += 1
             option_first = False
     return list(found.values())
+
+
+def _lead_in_end(passage: Passage, following: Sequence[tuple[int, int]], heads: Sequence[Heading], end: int) -> int:
+    """Where a lead-in sentence ending in ":" stops: after the short blocks that follow it (a command, a list, a
+    table's caption and rows), up to LEAD_IN_FOLLOW characters, never across a heading or the title."""
+    stop = end
+    for start, block_end in following:
+        if any(h.start == start for h in heads) or block_end - end > LEAD_IN_FOLLOW \
+                or _collapsed(passage.text[start:block_end]) == _collapsed(passage.title):
+            break
+        stop = block_end
+        if passage.text[start:block_end].rstrip().endswith((".", "!")) and not _CAPTION.match(
+                passage.text[start:block_end]):
+            break  # a full sentence ends what the lead-in introduced
+    return stop
 
 
 def _collapsed(text: str) -> str:
@@ -169,7 +183,7 @@ def select_evidence(
     # A heading is read with its document's title: "Was macht -h bei df?" names the page in the title.
     contexts = sorted({(c.heading, c.passage.title) for c in items if c.heading})
     heading_lexical = dict(zip(contexts, lexical_scores(question, [f"{t} {h}" for h, t in contexts]), strict=True))
-    scored = []
+    scored: list[tuple[float, Candidate, float]] = []
     titled: dict[str, bool] = {}
     for c, cos, lex in zip(items, dense, lexical, strict=True):
         heading, named_option = 0.0, False
@@ -191,15 +205,16 @@ def select_evidence(
         )
         scored.append((score, c, heading))
     scored.sort(key=lambda item: (-item[0], item[1].passage.doc_id, item[1].start))
-    scored = _with_section_lead([(sc, c) for sc, c, _ in scored], scored[0][2] if scored else 0.0)
+    ranked = _with_section_lead([(sc, c) for sc, c, _ in scored], scored[0][2] if scored else 0.0)
     evidence = [
         Evidence(id=i, doc_id=c.passage.doc_id, title=c.passage.title, source=c.passage.source, start=c.start,
                  end=c.end, quote=c.text, score=round(sc, 4), section=c.passage.section or None, page=c.passage.page)
-        for i, (sc, c) in enumerate(scored[:k], start=1)
+        for i, (sc, c) in enumerate(ranked[:k], start=1)
     ]
-    answers_kind = any(states(question.asks, c.text, c.heading, question) for _, c in scored[:TYPE_CHECKED])
+    answers_kind = any(states(question.asks, c.text, c.heading, question) for _, c in ranked[:TYPE_CHECKED])
     retrieved = TermMatcher.of([f"{p.title}\n{p.section}\n{p.text}" for p in passages])
     missing = sorted(n for n in question.names if not _found(n, question, retrieved) and n not in FRAME_WORDS)
+    missing += _missing_numbers(question, passages)
     concepts = question.concept_words()
     absent = [w for w in concepts if not _found(w, question, retrieved)]
     words = concepts or list(question.words)
@@ -223,6 +238,15 @@ def _with_section_lead(scored: list[tuple[float, Candidate]], heading: float) ->
     item = scored.pop(follow)
     scored.insert(1, (max(item[0], scored[0][0] * 0.9), item[1]))
     return scored
+
+
+def _missing_numbers(question: Question, passages: Sequence[Passage]) -> list[str]:
+    """The numbers of the question that no retrieved passage states: "Debian 12" where the text only knows
+    Debian 9 is a question about something the documents do not cover."""
+    if not question.numbers:
+        return []
+    stated = {n for p in passages for n in extract_numbers(f"{p.title}\n{p.section}\n{p.text}")}
+    return [f"{n:g}" for n in question.numbers if n not in stated]
 
 
 def _names_title(question: Question, title: str) -> bool:

@@ -24,9 +24,11 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
         ),
         (
             "quantity",
-            r"\b(wie\s+(viele?|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark)|wieviele?"
-            r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy)|what\s+(share|percentage|number|size)"
-            r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl))\b",
+            r"\b(wie\s+(viel\w*|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark|oft)|wieviel\w*"
+            r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy|often)|what\s+(share|percentage|number|size)"
+            r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl|wert|\S*version)|which\s+(\S+\s+)?version|what\s+(\S+\s+)?"
+            r"(version|value)|(maximum|minimum|largest|smallest|highest|lowest|biggest)\s+(\S+\s+)?(number|size|length"
+            r"|value|amount|count|version)|höchstens|mindestens|maximal\w*|minimal\w*|at\s+(most|least))\b",
         ),
         (
             "date",
@@ -40,12 +42,12 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
         ),
         (
             "option",
-            r"\b(welche[nrs]?\s+(option|schalter|parameter|flag|argument)\w*|which\s+(option|switch|flag|parameter|argument)s?"
+            r"\b(welche[mnrs]?\s+(option|schalter|parameter|flag|argument)\w*|which\s+(option|switch|flag|parameter|argument)s?"
             r"|what\s+(option|switch|flag)s?)\b",
         ),
         (
             "command",
-            r"\b(welche[nrs]?\s+(befehl|kommando|programm|werkzeug)\w*|which\s+(command|program|tool|utility)s?"
+            r"\b(welche[mnrs]?\s+(befehl|kommando|programm|werkzeug)\w*|which\s+(command|program|tool|utility)s?"
             r"|what\s+(command|program|tool)s?)\b",
         ),
         ("person", r"\b(wer|von\s+wem|wem|wen|who|whom|which\s+person|welche\s+person)\b"),
@@ -190,6 +192,13 @@ _ROLE = re.compile(
     re.IGNORECASE,
 )
 _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
+_OFTEN = re.compile(r"\b(wie\s+oft|how\s+often)\b", re.IGNORECASE)
+# Numbers that only point somewhere: a manual section ("passwd(5)") or a section, table or figure number.
+_REFERENCE_NUMBER = re.compile(
+    r"\b[\w.+-]+\(\d\w?\)|\b(abschnitt|section|kapitel|chapter|tabelle|table|abbildung|figure|beispiel|example)"
+    r"\s*\d+(\.\d+)*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -233,7 +242,7 @@ def analyse(text: str) -> Question:
         language=language,
         words=tuple(words),
         names=frozenset(asked),
-        numbers=tuple(extract_numbers(text)),
+        numbers=tuple(extract_numbers(_OPTION_TOKEN.sub(" ", text))),  # "-1" is an option, not a number
         asks=asked_type(text),
         translations={w: t for w, t in translations.items() if t},
         options=frozenset(option_tokens(text)),
@@ -287,9 +296,9 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind is None or kind == "definition":
         return True
     if kind == "quantity":
-        return bool(extract_numbers(sentence))
+        return bool(_quantities(sentence)) or bool(_OFTEN.search(question.text) and _DATE.search(sentence))
     if kind == "money":
-        return bool(extract_numbers(sentence)) and bool(_CURRENCY.search(sentence))
+        return bool(_quantities(sentence)) and bool(_CURRENCY.search(sentence))
     if kind == "date":
         return bool(_DATE.search(sentence))
     if kind == "reason":
@@ -304,3 +313,8 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
         return True
     # person, organisation, place: a name the question did not bring along
     return bool(names(sentence) - question.names - set(question.words))
+
+
+def _quantities(sentence: str) -> list[float]:
+    """The numbers a sentence states, without those that only refer to a manual page or a section."""
+    return extract_numbers(_REFERENCE_NUMBER.sub(" ", sentence))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from rag.question import option_tokens
 from rag.schema import Passage
 from rag.store import ChromaStore, DocRecord, StoredChunk
 from rag.structure import PATH_SEPARATOR, Outline
+from rag.text import fold, iter_tokens
 
 RetrieverMode = str  # "hybrid" | "dense" | "bm25"
 MODES = ("hybrid", "dense", "bm25")
@@ -147,6 +149,15 @@ class HybridRetriever:
         scored = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, self.rrf_k)
         return [self._passage(view, cid, score) for cid, score in scored[:k] if cid in view.chunks]
 
+    def named_documents(self, question: str, doc_ids: Sequence[str] | None = None) -> list[str]:
+        """The documents a question names by the name their title starts with: "Was macht cp -n?" names
+        "cp(1) — Dateien kopieren". Only a title that opens with a one-word name before "(", " — ", " - " or ":"
+        has such a name; a title that is a whole phrase ("Huawei will …") names nothing."""
+        asked = {fold(t.text) for t in iter_tokens(question)}
+        allowed = set(doc_ids) if doc_ids is not None else None
+        return sorted(doc_id for doc_id, record in self.view().registry.items()
+                      if (allowed is None or doc_id in allowed) and title_name(record.title) in asked)
+
     def with_options(self, options: Sequence[str], passages: list[Passage], limit: int = 5,
                      doc_ids: Sequence[str] | None = None) -> list[Passage]:
         """The passages, plus (after them) chunks of sections headed by one of these command-line options, best
@@ -201,3 +212,12 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[tuple[str, float]]], k: i
         for rank, (cid, _) in enumerate(ranking, start=1):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (k + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+_TITLE_NAME = re.compile(r"\s*([^\s(—:]+)\s*(?:\(|—|–| - |:)")
+
+
+def title_name(title: str) -> str | None:
+    """The one-word name a title opens with ("tar" of "tar(1) — ein Archivierungswerkzeug"), folded, or None."""
+    match = _TITLE_NAME.match(title)
+    return fold(match.group(1)) if match and len(match.group(1)) > 1 else None

@@ -58,7 +58,7 @@ def passage_of(text: str, outline: Outline, doc_id: str = "manual") -> Passage:
 def select(question: str, text: str = MANUAL, k: int = 3):  # type: ignore[no-untyped-def]
     analysed = analyse(question)
     passage = passage_of(text, detect_outline(text))
-    return select_evidence(analysed, [passage], SentenceVectors(EMBEDDER), EMBEDDER.embed_query(question), k)
+    return select_evidence(analysed, [passage], SentenceVectors(EMBEDDER, 1000), EMBEDDER.embed_query(question), k)
 
 
 def test_headings_titles_and_questions_are_never_evidence() -> None:
@@ -101,5 +101,5 @@ def test_an_english_question_finds_german_words_through_the_lexicon() -> None:
 
 def test_no_passages_no_evidence() -> None:
     analysed = analyse("Was?")
-    empty = select_evidence(analysed, [], SentenceVectors(EMBEDDER), EMBEDDER.embed_query("Was?"), 3)
+    empty = select_evidence(analysed, [], SentenceVectors(EMBEDDER, 1000), EMBEDDER.embed_query("Was?"), 3)
     assert empty.evidence == [] and empty.support == 0.0
