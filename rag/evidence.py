@@ -241,12 +241,18 @@ def _with_section_lead(scored: list[tuple[float, Candidate]], heading: float) ->
 
 
 def _missing_numbers(question: Question, passages: Sequence[Passage]) -> list[str]:
-    """The numbers of the question that no retrieved passage states: "Debian 12" where the text only knows
-    Debian 9 is a question about something the documents do not cover."""
-    if not question.numbers:
+    """The numbers naming something in the question that no retrieved passage states: "Debian 12" where the text
+    only knows Debian 9 is a question about something the documents do not cover."""
+    named = [n for m in _NAMED_NUMBER.finditer(question.text) for n in extract_numbers(m.group(1))]
+    if not named:
         return []
     stated = {n for p in passages for n in extract_numbers(f"{p.title}\n{p.section}\n{p.text}")}
-    return [f"{n:g}" for n in question.numbers if n not in stated]
+    return [f"{n:g}" for n in named if n not in stated]
+
+
+# A number that names a version or model of what the word before it names ("Debian 12", "Python 3"); a bare number
+# in a question ("so that 10 comes after 9") is an example, not a name.
+_NAMED_NUMBER = re.compile(r"\b[A-ZÄÖÜ][\w-]*\s+(\d+(?:\.\d+)*)\b(?![.,]?\d)")
 
 
 def _names_title(question: Question, title: str) -> bool:
