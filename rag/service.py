@@ -138,13 +138,12 @@ class Quelle:
         analysed = analyse(question)  # once: language, words, translations, what it asks for
         vector = self.embedder.embed_query(question)  # once, for dense retrieval and evidence scoring
         if where is not None:
-            doc_ids = matching_documents(self.retriever.view(), where, doc_ids)
-            where = None  # now in doc_ids
+            doc_ids = matching_documents(self.retriever.view(), where, doc_ids)  # search applies `where` too
         # A question that names documents ("Was macht cp -n?" and "cp(1) — …") reads those documents.
-        doc_ids = self.retriever.named_documents(question, doc_ids) or doc_ids
-        passages = self.retriever.search(analysed.search_text(), top_k or self.settings.answer.passages, doc_ids,
-                                         self.settings.retrieval.mode, vector, where)
-        passages = self.retriever.with_options(sorted(analysed.options), passages, doc_ids=doc_ids)
+        named = self.retriever.named_documents(question, doc_ids) if doc_ids != [] else []
+        passages = self.retriever.search(analysed.search_text(), top_k or self.settings.answer.passages,
+                                         named or doc_ids, self.settings.retrieval.mode, vector, where)
+        passages = self.retriever.with_options(sorted(analysed.options), passages, doc_ids=named or doc_ids)
         selection = self.evidence(analysed, passages, vector)
         timings["retrieve"] = _ms(started)
         for event in self.answerer.stream(analysed, selection, timings):
