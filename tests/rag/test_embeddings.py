@@ -44,6 +44,51 @@ def test_the_real_model_gives_the_same_vector_alone_and_in_a_batch(embedder) -> 
         assert float(np.dot(embedder.embed_query(text), vector)) > same
 
 
+class WordEmbedder(LengthEmbedder):
+    """A fake model that tokenizes into words: batches must be sorted by words, not characters."""
+
+    def _prepare(self, texts: list[str]) -> list[list[str]]:
+        return [t.split() for t in texts]
+
+    def _embed(self, items: list[list[str]]) -> np.ndarray:  # type: ignore[override]
+        self.batches.append([" ".join(words) for words in items])
+        return np.asarray([[float(len(words)), 1.0] for words in items], dtype=np.float32)
+
+
+def test_batches_are_sorted_by_what_the_model_pads_to() -> None:
+    texts = ["kurz", "a b c d e", "Donaudampfschifffahrtsgesellschaft", "x y"]
+    embedder = WordEmbedder(batch_size=2)
+    vectors = embedder.embed_batch(texts)
+    assert [int(v[0]) for v in vectors] == [1, 5, 1, 2]
+    assert embedder.batches == [["a b c d e", "x y"], ["kurz", "Donaudampfschifffahrtsgesellschaft"]]
+
+
+@pytest.mark.slow
+def test_the_real_model_tokenizes_once_and_matches_sentence_transformers(embedder) -> None:  # type: ignore[no-untyped-def]
+    """The embedder's own tokenizing, padding and forward pass give sentence-transformers' vectors, and its batches go
+    by word pieces: an id of 19 characters is 18 pieces, an English sentence of 47 characters 14."""
+    texts = ["the cat sat on the mat and then the dog came in", "a8f3-9c2e-77b1-04dd",
+             "Wie viele H20-GPUs will Nvidia in diesem Jahr nach China liefern? " * 30, "Huawei baut den Ascend 910C."]
+    if embedder.backend == "torch":  # int8 activations are quantised per batch, so only fp32 can match exactly
+        reference = np.asarray(embedder._model.encode(texts, batch_size=embedder.batch_size,
+                                                      normalize_embeddings=True, show_progress_bar=False))
+        np.testing.assert_allclose(embedder.embed_batch(texts), reference, atol=1e-5)
+    batches: list[list[int]] = []
+    original = embedder._embed
+
+    def spy(items):  # type: ignore[no-untyped-def]
+        batches.append([len(e) for e in items])
+        return original(items)
+
+    embedder._embed, embedder.batch_size, size = spy, 1, embedder.batch_size
+    try:
+        embedder.embed_batch(texts)
+    finally:
+        embedder.batch_size = size
+        del embedder._embed
+    assert batches == [[embedder._model.max_seq_length], [18], [14], [12]]  # the long one truncated
+
+
 def test_no_texts_no_vectors() -> None:
     assert LengthEmbedder(batch_size=4).embed_batch([]).shape == (0, 2)
 
@@ -69,22 +114,23 @@ def test_the_configured_backend_is_the_one_loaded(monkeypatch: pytest.MonkeyPatc
     from rag.config import load_settings
     from rag.embeddings import make_embedder
 
-    loaded: list[tuple[str, Path]] = []
+    loaded: list[tuple[str, Path, int | None]] = []
 
     class Model:
         def get_embedding_dimension(self) -> int:
             return 3
 
-    def fake_load(model: str, path: str, device: str, backend: str, cache_dir: Path) -> Model:
-        loaded.append((backend, cache_dir))
+    def fake_load(model: str, path: str, device: str, backend: str, cache_dir: Path, threads: int | None) -> Model:
+        loaded.append((backend, cache_dir, threads))
         return Model()
 
     monkeypatch.setattr(rag.embeddings, "_load", fake_load)
     monkeypatch.setenv("QUELLE_EMBED__BACKEND", "torch")
     monkeypatch.setenv("QUELLE_EMBED__CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("QUELLE_EMBED__THREADS", "1")
     assert make_embedder(load_settings().embed).backend == "torch"
     assert rag.embeddings.SentenceTransformerEmbedder().backend == "torch"  # callers that pass no backend too
-    assert loaded == [("torch", tmp_path), ("torch", tmp_path)]
+    assert loaded == [("torch", tmp_path, 1), ("torch", tmp_path, 1)]
 
 
 class FakeExport(OnnxInt8Export):
