@@ -1,4 +1,5 @@
-"""Dev/test splits of the eval sets: made once per set with a fixed seed, recorded in sets/splits.yaml, never redrawn."""
+"""Dev/test splits of the eval sets: made once per set with a fixed seed, recorded in sets/splits.yaml, never
+redrawn."""
 
 from __future__ import annotations
 

@@ -204,9 +204,8 @@ def test_delete_and_add_in_place_equals_a_fresh_index(compact: bool) -> None:
 
 
 def test_a_removed_chunk_never_scores() -> None:
-    from rag.text import analyze
-
     from rag.lexical import BM25Postings
+    from rag.text import analyze
 
     postings = BM25Postings()
     postings.update(added=[("a", "Huawei baut Chips"), ("b", "Nvidia baut Chips")])

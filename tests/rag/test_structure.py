@@ -11,9 +11,11 @@ def headings(text: str, outline: Outline) -> list[tuple[int, str, str]]:
 
 
 def test_markdown_and_underlined_headings() -> None:
-    text = "# Titel\n\nEinleitung.\n\n## Teil eins\n\nText.\n\nAbschnitt\n=========\n\nMehr.\n\nUnterabschnitt\n--------------\n\nNoch mehr.\n"
+    text = ("# Titel\n\nEinleitung.\n\n## Teil eins\n\nText.\n\nAbschnitt\n=========\n\nMehr.\n\n"
+            "Unterabschnitt\n--------------\n\nNoch mehr.\n")
     assert headings(text, detect_outline(text)) == [
-        (1, "heading", "Titel"), (2, "heading", "Teil eins"), (1, "heading", "Abschnitt"), (2, "heading", "Unterabschnitt"),
+        (1, "heading", "Titel"), (2, "heading", "Teil eins"), (1, "heading", "Abschnitt"),
+        (2, "heading", "Unterabschnitt"),
     ]
 
 

@@ -153,7 +153,8 @@ def main() -> int:
             if section not in visible:
                 errors.append(f"{iid}: section {section!r} not in the visible text of {doc_id}")
             if section not in loader:
-                loader_problems.append(f"{iid}: section {section!r} not in loader body; loader has {loader_version(section, loader)!r}")
+                loader_problems.append(f"{iid}: section {section!r} not in loader body; "
+                                       f"loader has {loader_version(section, loader)!r}")
         quotes = [collapse(q) for q in item.get("evidence", [])]
         if not quotes:
             errors.append(f"{iid}: answerable item without evidence")
@@ -195,7 +196,8 @@ def main() -> int:
     print(f"sections covered: {len(per_section)}; max items on one section: {max(per_section.values(), default=0)}")
     print("tags: " + ", ".join(f"{t} {n}" for t, n in tag_count.most_common()))
     print()
-    print(f"loader problems ({len(loader_problems)} evidence/section strings the loader body does not contain as shown):")
+    print(f"loader problems ({len(loader_problems)} evidence/section strings the loader body does not contain "
+          "as shown):")
     for p in loader_problems:
         print("  " + p)
     print()

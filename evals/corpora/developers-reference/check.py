@@ -151,7 +151,8 @@ def main() -> int:
         bodies[doc.doc_id], maps[doc.doc_id] = collapse_with_map(doc.text)
         if path.suffix == ".html":
             browser[doc.doc_id] = browser_text(path)
-        print(f"doc {doc.doc_id:18} {path.name:24} {len(doc.text):6} chars  language={doc.language}  title={doc.title!r}")
+        print(f"doc {doc.doc_id:18} {path.name:24} {len(doc.text):6} chars  language={doc.language}  "
+              f"title={doc.title!r}")
 
     errors: list[str] = []
     mangled: list[str] = []

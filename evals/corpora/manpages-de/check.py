@@ -120,8 +120,8 @@ def main() -> int:
     print(f"items: {len(items)}")
     for lang in ("de", "en"):
         print(f"  {lang}: answerable {counts[(lang, True)]:3d}   unanswerable {counts[(lang, False)]:3d}")
-    print(f"  total: answerable {sum(n for (l, a), n in counts.items() if a)}"
-          f"   unanswerable {sum(n for (l, a), n in counts.items() if not a)}")
+    print(f"  total: answerable {sum(n for (_, a), n in counts.items() if a)}"
+          f"   unanswerable {sum(n for (_, a), n in counts.items() if not a)}")
     print(f"heading-question items: {heading_questions}")
     print("answerable per doc: " + ", ".join(f"{d} {n}" for d, n in sorted(answerable_per_doc.items())))
     if errors:
