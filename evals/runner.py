@@ -37,7 +37,7 @@ from evals.report import main_table, quality_table, write_report, write_summary
 from evals.splits import select
 from evals.targets import EvalError, HttpTarget, InProcessTarget, Target
 from rag.config import Settings, load_settings
-from rag.embeddings import Embedder, SentenceTransformerEmbedder
+from rag.embeddings import Embedder, make_embedder
 from rag.schema import Answer, Passage
 from rag.service import Quelle
 
@@ -170,8 +170,7 @@ def run_eval(
 
 
 def _embedder(settings: Settings, embedder: Embedder | None) -> Embedder:
-    embed = settings.embed
-    return embedder or SentenceTransformerEmbedder(embed.model, embed.device, embed.batch_size)
+    return embedder or make_embedder(settings.embed)  # the settings' backend, not only the environment's
 
 
 def _in_process_setup(
