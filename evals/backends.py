@@ -1,33 +1,49 @@
 """The quality budget of the embedding backends: hit@5 and MRR@10 of each backend on every eval set's test split.
 
-`python -m evals.backends --out reports/backends` runs each set (the gate's sets and split, provider none) once per
-backend with the eval runner, keeps each run's report under <out>/<backend>/<set>/, and writes <out>/backends.md:
-per set and retriever, each backend's figures and their difference from the first backend (torch, fp32)."""
+`python -m evals.backends --out reports/backends` indexes each set's corpus (the gate's sets and split) once per
+backend, ranks the answerable items' questions as the eval runner does, and writes <out>/backends.md: per set and
+retriever, each backend's figures and their difference from the first backend (torch, fp32)."""
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from evals.gate import SETS, SPLIT
 from evals.harness import markdown_table
 from rag.config import load_settings
-from rag.embeddings import BACKENDS
+from rag.embeddings import BACKENDS, Embedder
 
 BUDGET = 0.01  # hit@5 and MRR@10 may drop by at most this against fp32 (issue 16)
 RETRIEVERS = ("hybrid", "dense")
 METRICS = ("hit@5", "mrr@10")
 
 
-def measure(set_path: Path, backend: str, out: Path) -> dict[str, dict[str, Any]]:
-    """hit@5 and MRR@10 per retriever of one set's test split with one backend (the runner's figures, all
-    languages), the runner's report written to `out`."""
-    from evals.runner import run_eval
+def measure(set_path: Path, backend: str, embedder: Embedder | None = None,
+            split: str = SPLIT) -> dict[str, dict[str, Any]]:
+    """hit@5 and MRR@10 per retriever over the answerable items of one set's split with one backend: the
+    eval runner's rankings and judgements (evals.runner.retrieval_run) over a fresh index of the set's corpus,
+    without its answers and baseline."""
+    from evals import aggregate as agg
+    from evals.quality import corpus_files
+    from evals.relevance import RelevanceIndex
+    from evals.runner import Setup, eval_settings, load_items, retrieval_run
+    from evals.targets import InProcessTarget
+    from rag.service import Quelle
 
-    settings = load_settings(llm={"provider": "none"}, embed={"backend": backend})
-    results = run_eval(set_path, out_dir=out, split=SPLIT, settings=settings, show_progress=False)
-    return {r: {m: results["retrieval"][r]["all"][m] for m in ("n", *METRICS)} for r in RETRIEVERS}
+    items = [i for i in load_items(set_path, split=split) if i.get("answerable", True)]
+    with tempfile.TemporaryDirectory(prefix="quelle-backends-") as tmp:
+        settings = eval_settings(load_settings(llm={"provider": "none"}, embed={"backend": backend}), Path(tmp), None)
+        quelle = Quelle(settings, embedder=embedder)
+        quelle.ingest(corpus_files(set_path), show_progress=False)
+        setup = Setup(target=InProcessTarget(quelle), settings=settings, ask_top_k=settings.retrieval.top_k)
+        setup.relevance["quelle"] = RelevanceIndex(setup.target.chunks() or [])
+        runs = {r: [retrieval_run(setup, r, str(i["question"]), [str(q) for q in i.get("evidence") or []])
+                    for i in items] for r in RETRIEVERS}
+    return {r: {"n": len(got), "hit@5": agg.mean(run.hit(5) for run in got),
+                "mrr@10": agg.mean(run.rr() for run in got)} for r, got in runs.items()}
 
 
 def table(figures: dict[str, dict[str, dict[str, dict[str, Any]]]], backends: list[str]) -> tuple[str, bool]:
@@ -59,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     figures: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     for set_path in args.sets:
-        figures[set_path.stem] = {b: measure(set_path, b, args.out / b / set_path.stem) for b in backends}
+        figures[set_path.stem] = {b: measure(set_path, b) for b in backends}
         print(f"{set_path.stem}: {figures[set_path.stem]}", flush=True)
     text, held = table(figures, backends)
     verdict = (f"Every difference is within the budget (a drop of at most {BUDGET})." if held else
@@ -67,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     report = "\n\n".join([
         "# Embedding backends: retrieval quality",
         f"hit@5 and MRR@10 over the answerable items of each set's {SPLIT} split (`python -m evals.backends`; "
-        f"the eval runner's figures, LLM provider none); Δ is the difference from {backends[0]}.",
+        f"the eval runner's rankings and judgements); Δ is the difference from {backends[0]}.",
         text, verdict,
     ]) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
