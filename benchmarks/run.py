@@ -98,7 +98,7 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
     from benchmarks.report import write_report
     from benchmarks.stats import load_average
     from rag.config import load_settings
-    from rag.embeddings import SentenceTransformerEmbedder, make_embedder
+    from rag.embeddings import BACKENDS, SentenceTransformerEmbedder, make_embedder
 
     out.mkdir(parents=True, exist_ok=True)
     logs = out / "logs"
@@ -112,8 +112,12 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
         embedder = make_embedder(settings.embed)
         embed = settings.embed
         reference = embedder if embedder.backend == "torch" else SentenceTransformerEmbedder(
-            embed.model, embed.device, embed.batch_size, "torch", embed.export_dir())
+            embed.model, embed.device, embed.batch_size, "torch", embed.export_dir(), embed.threads)
         results["meta"]["embed_backend"] = embedder.backend
+        # The ingest is measured with every backend: the configured one, then the others (torch is the reference).
+        others = [reference] if reference is not embedder else [SentenceTransformerEmbedder(
+            embed.model, embed.device, embed.batch_size, b, embed.export_dir(), embed.threads)
+            for b in BACKENDS if b != embedder.backend]
         corpus = real_corpus(work, config.min_chunks, config.haystack_docs, settings.chunk)
         queries = benchmark_queries(corpus)
         seed_files = sorted(p for p in SEED_DOCUMENTS.iterdir() if p.suffix in (".md", ".txt"))
@@ -123,7 +127,7 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
             from benchmarks.ingest import bench_ingest
 
             result, state["quelle"], state["vectors"] = bench_ingest(corpus, embedder, reference, work,
-                                                                      config.raw_passes, shm)
+                                                                      config.raw_passes, shm, others)
             return result
 
         def baseline() -> dict[str, Any]:
