@@ -182,6 +182,28 @@ def test_a_failed_export_leaves_nothing_behind(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "cache" / "onnx-int8").iterdir() if not p.name.endswith(".lock")] == []
 
 
+def test_only_matmuls_with_weights_are_quantised(tmp_path: Path) -> None:
+    """Attention's query-key product has no weights: it stays fp32, the projections around it are quantised."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from rag.embeddings import _activation_matmuls
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])
+    weight = numpy_helper.from_array(np.ones((4, 4), dtype=np.float32), "w")
+    graph = helper.make_graph([
+        helper.make_node("MatMul", ["x", "w"], ["q"], name="query"),
+        helper.make_node("Constant", [], ["k_w"], name="const", value=numpy_helper.from_array(
+            np.ones((4, 4), dtype=np.float32))),
+        helper.make_node("MatMul", ["x", "k_w"], ["k"], name="key"),
+        helper.make_node("Transpose", ["k"], ["kt"], name="t"),
+        helper.make_node("MatMul", ["q", "kt"], ["y"], name="scores"),
+    ], "attention", [x], [y], [weight])
+    onnx.save(helper.make_model(graph), str(tmp_path / "model.onnx"))
+    assert _activation_matmuls(tmp_path / "model.onnx") == ["scores"]
+
+
 @pytest.mark.slow
 def test_onnx_int8_agrees_with_torch_fp32(embedder) -> None:  # type: ignore[no-untyped-def]
     """The real export (sentence-transformers, offline from the installed model) against the fp32 model."""
