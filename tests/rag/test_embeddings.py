@@ -187,21 +187,22 @@ def test_only_matmuls_with_weights_are_quantised(tmp_path: Path) -> None:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    from rag.embeddings import _activation_matmuls
+    from rag.embeddings import _quantize
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])
-    weight = numpy_helper.from_array(np.ones((4, 4), dtype=np.float32), "w")
+    weights = [numpy_helper.from_array(np.random.default_rng(0).normal(size=(4, 4)).astype(np.float32), name)
+               for name in ("wq", "wk")]
     graph = helper.make_graph([
-        helper.make_node("MatMul", ["x", "w"], ["q"], name="query"),
-        helper.make_node("Constant", [], ["k_w"], name="const", value=numpy_helper.from_array(
-            np.ones((4, 4), dtype=np.float32))),
-        helper.make_node("MatMul", ["x", "k_w"], ["k"], name="key"),
+        helper.make_node("MatMul", ["x", "wq"], ["q"], name="query"),
+        helper.make_node("MatMul", ["x", "wk"], ["k"], name="key"),
         helper.make_node("Transpose", ["k"], ["kt"], name="t"),
         helper.make_node("MatMul", ["q", "kt"], ["y"], name="scores"),
-    ], "attention", [x], [y], [weight])
-    onnx.save(helper.make_model(graph), str(tmp_path / "model.onnx"))
-    assert _activation_matmuls(tmp_path / "model.onnx") == ["scores"]
+    ], "attention", [x], [y], weights)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "fp32.onnx"))
+    _quantize(tmp_path / "fp32.onnx", tmp_path / "int8.onnx")
+    ops = {n.name: n.op_type for n in onnx.load(str(tmp_path / "int8.onnx")).graph.node}
+    assert ops["scores"] == "MatMul" and ops["query_quant"] == ops["key_quant"] == "MatMulInteger"
 
 
 @pytest.mark.slow
@@ -218,4 +219,13 @@ def test_onnx_int8_agrees_with_torch_fp32(embedder) -> None:  # type: ignore[no-
     cosines = np.sum(torch.embed_batch(texts) * onnx.embed_batch(texts), axis=1)
     assert onnx.dimension == torch.dimension == 384
     assert cosines.min() >= 0.98, cosines
+    import onnx as onnx_format
+
+    from rag.config import load_settings
+    from rag.embeddings import resolve_model_path
+
+    export = OnnxInt8Export(Path(resolve_model_path(onnx.name)), load_settings().embed.export_dir())
+    graph = onnx_format.load(str(export.ensure() / export.file_name)).graph
+    nodes = [n.op_type for n in graph.node]
+    assert nodes.count("QAttention") == 6 and "MatMul" not in nodes  # each layer's attention fused, int8 weights
     assert float(np.linalg.norm(onnx.embed_query(texts[0]))) == pytest.approx(1.0, abs=1e-5)
