@@ -98,7 +98,7 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
     from benchmarks.report import write_report
     from evals.harness import load_average
     from rag.config import load_settings
-    from rag.embeddings import make_embedder
+    from rag.embeddings import BACKENDS, make_embedder
 
     out.mkdir(parents=True, exist_ok=True)
     logs = out / "logs"
@@ -110,9 +110,15 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
         work = Path(tmp)
         settings = load_settings()
         embedder = make_embedder(settings.embed)
-        reference = embedder if embedder.backend == "torch" else make_embedder(
-            settings.embed.model_copy(update={"backend": "torch"}))
+
+        def with_backend(backend: str):  # noqa: ANN202
+            return make_embedder(settings.embed.model_copy(update={"backend": backend}))
+
+        reference = embedder if embedder.backend == "torch" else with_backend("torch")
         results["meta"]["embed_backend"] = embedder.backend
+        # The ingest is measured with every backend: the configured one, then the others (torch is the reference).
+        others = [reference] if reference is not embedder else [
+            with_backend(b) for b in BACKENDS if b != embedder.backend]
         corpus = real_corpus(work, config.min_chunks, config.haystack_docs, settings.chunk)
         queries = benchmark_queries(corpus)
         seed_files = sorted(p for p in SEED_DOCUMENTS.iterdir() if p.suffix in (".md", ".txt"))
@@ -122,7 +128,7 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
             from benchmarks.ingest import bench_ingest
 
             result, state["quelle"], state["vectors"] = bench_ingest(corpus, embedder, reference, work,
-                                                                      config.raw_passes, shm)
+                                                                      config.raw_passes, shm, others)
             return result
 
         def baseline() -> dict[str, Any]:

@@ -258,7 +258,7 @@ def evaluate_item(item: dict[str, Any], setup: Setup) -> ItemResult:
     )
     if answerable:
         for name in setup.retrievers:
-            record.retrieval[name] = _retrieval_run(setup, name, question, gold)
+            record.retrieval[name] = retrieval_run(setup, name, question, gold)
     answer = setup.target.ask(question, setup.ask_top_k)
     record.answer = _answer_run(setup, item, answer, gold)
     record.quality = setup.target.judge(item, answer)
@@ -272,7 +272,8 @@ def evaluate_item(item: dict[str, Any], setup: Setup) -> ItemResult:
     return record
 
 
-def _retrieval_run(setup: Setup, retriever: str, question: str, gold: list[str]) -> RetrievalRun:
+def retrieval_run(setup: Setup, retriever: str, question: str, gold: list[str]) -> RetrievalRun:
+    """One retriever's ranking for a question, judged against the gold quotes (hit@k, MRR, evidence recall)."""
     ranking = setup.search(retriever)(question)
     relevant = [passage_relevant(text, gold) for _, text, _ in ranking]
     judge = setup.judge(retriever)

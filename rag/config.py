@@ -40,6 +40,9 @@ class EmbedSettings(BaseModel):
         "yet, so it is opt-in). Vectors already stored are not re-embedded when this changes (cosine about 0.99).",
     )
     batch_size: int = Field(64, ge=1, description="Chunks per encode call.")
+    threads: int | None = Field(
+        None, ge=1, description="ONNX Runtime threads per encode call (backend onnx-int8). Unset: one per core."
+    )
     device: str = Field("cpu", description="torch device for the embedding model (backend torch).")
     cache_dir: Path | None = Field(
         None, description="Where model exports are cached. Unset: $XDG_CACHE_HOME/quelle or ~/.cache/quelle."

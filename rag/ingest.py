@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from tqdm import tqdm
 
 from rag.chunking import chunk_text, embedding_text
@@ -18,6 +20,7 @@ from rag.store import ChromaStore, NewVersion
 
 Status = Literal["created", "updated", "unchanged"]
 GROUP_CHUNKS = 256  # chunks embedded per encode call across documents: keeps batches full for small files
+_Pending = tuple[Document, list[Chunk], bool]  # a document to write, its chunks, whether it replaces a version
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,14 @@ class Indexer:
         return self.add_many([doc])[0]
 
     def add_many(self, docs: Sequence[Document], show_progress: bool = False) -> list[IngestResult]:
-        """Add or replace documents; unchanged ones (same sha256) are skipped without embedding."""
+        """Add or replace documents; unchanged ones (same sha256) are skipped without embedding.
+
+        Groups are pipelined: while one group is written (chunk upsert, registry commit, old versions dropped), the
+        next one is tokenized and embedded on a background thread (the model releases the GIL; its calls still run
+        on the compute thread). A failure stops the pipeline: groups committed before it stay, the failing group
+        and the ones after it change nothing, and at most one group is embedded in vain."""
         results: list[IngestResult] = []
-        pending: list[tuple[Document, list[Chunk], bool]] = []
+        pending: list[_Pending] = []
         known = self.store.records(list(dict.fromkeys(d.doc_id for d in docs)))
         for doc in docs:
             record = known.get(doc.doc_id)
@@ -77,21 +85,30 @@ class Indexer:
                 continue
             pending.append((doc, self.chunk(doc), record is not None))
         total = sum(len(chunks) for _, chunks, _ in pending)
-        with tqdm(total=total, unit="chunk", desc="ingest", disable=not show_progress or total == 0) as progress:
-            group: list[tuple[Document, list[Chunk], bool]] = []
-            for item in pending:
-                group.append(item)
-                if sum(len(c) for _, c, _ in group) >= GROUP_CHUNKS:
-                    results.extend(self._write_group(group, progress))
-                    group = []
-            if group:
-                results.extend(self._write_group(group, progress))
+        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quelle-embed")
+        try:
+            with tqdm(total=total, unit="chunk", desc="ingest", disable=not show_progress or total == 0) as progress:
+                previous: tuple[list[_Pending], Future[np.ndarray]] | None = None
+                for group in _groups(pending):
+                    # The previous group's vectors first: a failed embedding then starts no other one.
+                    ready = None if previous is None else (previous[0], previous[1].result())
+                    future = ahead.submit(self._embed_group, group)
+                    if ready is not None:
+                        results.extend(self._write_group(*ready, progress))
+                    previous = (group, future)
+                if previous is not None:
+                    results.extend(self._write_group(previous[0], previous[1].result(), progress))
+        finally:
+            ahead.shutdown(wait=True)  # after a failed write, the one group embedding meanwhile is discarded
         return results
 
-    def _write_group(self, group: list[tuple[Document, list[Chunk], bool]], progress: tqdm) -> list[IngestResult]:
-        """Embed a group in one call and write it in a few Chroma calls. Every document of the group becomes
-        visible in the commit, each in one step; a failure before it leaves all of them as they were."""
-        vectors = self.embedder.embed_batch([embedding_text(c) for _, chunks, _ in group for c in chunks])
+    def _embed_group(self, group: list[_Pending]) -> np.ndarray:
+        """One embedding call for every chunk of the group (texts of every document, batched together)."""
+        return self.embedder.embed_batch([embedding_text(c) for _, chunks, _ in group for c in chunks])
+
+    def _write_group(self, group: list[_Pending], vectors: np.ndarray, progress: tqdm) -> list[IngestResult]:
+        """Write a group in a few Chroma calls. Every document of the group becomes visible in the commit, each in
+        one step; a failure before it leaves all of them as they were."""
         versions, offset = [], 0
         for doc, chunks, _ in group:
             versions.append(NewVersion(doc, chunks, vectors[offset : offset + len(chunks)]))
@@ -144,6 +161,18 @@ class Indexer:
                     report.removed.append(doc_id)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _groups(pending: list[_Pending]) -> Iterator[list[_Pending]]:
+    """Whole documents, in order, in groups of at least GROUP_CHUNKS chunks (the last one may be smaller)."""
+    group: list[_Pending] = []
+    for item in pending:
+        group.append(item)
+        if sum(len(chunks) for _, chunks, _ in group) >= GROUP_CHUNKS:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _is_file_source(source: str) -> bool:

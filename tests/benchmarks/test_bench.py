@@ -105,6 +105,12 @@ def test_every_figure_has_a_raw_fp32_reference_from_the_same_run(results: dict[s
     ingest = results["ingest"]
     assert ingest["backend"] == results["meta"]["embed_backend"] and ingest["backend_raw_chunks_per_s"] > 0
     assert ingest["backend_vs_fp32_cosine"]["min"] > 0.95
+    # The ingest ran with every backend, each against the same raw fp32 encode, each with its summary row.
+    assert [b["backend"] for b in ingest["backends"]][0] == ingest["backend"]
+    assert sorted(b["backend"] for b in ingest["backends"]) == ["onnx-int8", "torch"]
+    assert all(b["ingest_embedded_chunks"] == ingest["chunks"] and b["ratio_to_raw"] > 0 for b in ingest["backends"])
+    whats = [row["what"] for row in results["summary"] if row["what"].startswith("Ingest throughput / raw encode")]
+    assert len(whats) == 2 and any("Quelle on onnx-int8" in w for w in whats)
     assert any(name.startswith("raw fp32 encode") for name in results["retrieval"]["query_embedding"])
     search = results["http"]["search"]
     assert search["requests"] >= 20 and search["errors"] == 0 and search["p50_ratio"] > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -44,6 +45,51 @@ def test_the_real_model_gives_the_same_vector_alone_and_in_a_batch(embedder) -> 
         assert float(np.dot(embedder.embed_query(text), vector)) > same
 
 
+class WordEmbedder(LengthEmbedder):
+    """A fake model that tokenizes into words: batches must be sorted by words, not characters."""
+
+    def _prepare(self, texts: list[str]) -> list[list[str]]:
+        return [t.split() for t in texts]
+
+    def _embed(self, items: list[list[str]]) -> np.ndarray:  # type: ignore[override]
+        self.batches.append([" ".join(words) for words in items])
+        return np.asarray([[float(len(words)), 1.0] for words in items], dtype=np.float32)
+
+
+def test_batches_are_sorted_by_what_the_model_pads_to() -> None:
+    texts = ["kurz", "a b c d e", "Donaudampfschifffahrtsgesellschaft", "x y"]
+    embedder = WordEmbedder(batch_size=2)
+    vectors = embedder.embed_batch(texts)
+    assert [int(v[0]) for v in vectors] == [1, 5, 1, 2]
+    assert embedder.batches == [["a b c d e", "x y"], ["kurz", "Donaudampfschifffahrtsgesellschaft"]]
+
+
+@pytest.mark.slow
+def test_the_real_model_tokenizes_once_and_matches_sentence_transformers(embedder) -> None:  # type: ignore[no-untyped-def]
+    """The embedder's own tokenizing, padding and forward pass give sentence-transformers' vectors, and its batches go
+    by word pieces: an id of 19 characters is 18 pieces, an English sentence of 47 characters 14."""
+    texts = ["the cat sat on the mat and then the dog came in", "a8f3-9c2e-77b1-04dd",
+             "Wie viele H20-GPUs will Nvidia in diesem Jahr nach China liefern? " * 30, "Huawei baut den Ascend 910C."]
+    if embedder.backend == "torch":  # int8 activations are quantised per batch, so only fp32 can match exactly
+        reference = np.asarray(embedder._model.encode(texts, batch_size=embedder.batch_size,
+                                                      normalize_embeddings=True, show_progress_bar=False))
+        np.testing.assert_allclose(embedder.embed_batch(texts), reference, atol=1e-5)
+    batches: list[list[int]] = []
+    original = embedder._embed
+
+    def spy(items):  # type: ignore[no-untyped-def]
+        batches.append([len(e) for e in items])
+        return original(items)
+
+    embedder._embed, embedder.batch_size, size = spy, 1, embedder.batch_size
+    try:
+        embedder.embed_batch(texts)
+    finally:
+        embedder.batch_size = size
+        del embedder._embed
+    assert batches == [[embedder._model.max_seq_length], [18], [14], [12]]  # the long one truncated
+
+
 def test_no_texts_no_vectors() -> None:
     assert LengthEmbedder(batch_size=4).embed_batch([]).shape == (0, 2)
 
@@ -69,21 +115,25 @@ def test_the_configured_backend_is_the_one_loaded(monkeypatch: pytest.MonkeyPatc
     from rag.config import load_settings
     from rag.embeddings import make_embedder
 
-    loaded: list[tuple[str, Path]] = []
+    loaded: list[tuple[str, Path, int | None]] = []
 
     class Model:
         def get_embedding_dimension(self) -> int:
             return 3
 
-    def fake_load(model: str, path: str, device: str, backend: str, cache_dir: Path) -> Model:
-        loaded.append((backend, cache_dir))
+        def __getitem__(self, index: int) -> SimpleNamespace:  # the transformer module holding the ONNX session
+            return SimpleNamespace(auto_model=SimpleNamespace(session=SimpleNamespace(run=print)))
+
+    def fake_load(model: str, path: str, device: str, backend: str, cache_dir: Path, threads: int | None) -> Model:
+        loaded.append((backend, cache_dir, threads))
         return Model()
 
     monkeypatch.setattr(rag.embeddings, "_load", fake_load)
     monkeypatch.setenv("QUELLE_EMBED__BACKEND", "onnx-int8")
     monkeypatch.setenv("QUELLE_EMBED__CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("QUELLE_EMBED__THREADS", "1")
     assert make_embedder(load_settings().embed).backend == "onnx-int8"
-    assert loaded == [("onnx-int8", tmp_path)]
+    assert loaded == [("onnx-int8", tmp_path, 1)]
 
 
 class FakeExport(OnnxInt8Export):
@@ -135,6 +185,29 @@ def test_a_failed_export_leaves_nothing_behind(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "cache" / "onnx-int8").iterdir() if not p.name.endswith(".lock")] == []
 
 
+def test_only_matmuls_with_weights_are_quantised(tmp_path: Path) -> None:
+    """Attention's query-key product has no weights: it stays fp32, the projections around it are quantised."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from rag.embeddings import _quantize
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])
+    weights = [numpy_helper.from_array(np.random.default_rng(0).normal(size=(4, 4)).astype(np.float32), name)
+               for name in ("wq", "wk")]
+    graph = helper.make_graph([
+        helper.make_node("MatMul", ["x", "wq"], ["q"], name="query"),
+        helper.make_node("MatMul", ["x", "wk"], ["k"], name="key"),
+        helper.make_node("Transpose", ["k"], ["kt"], name="t"),
+        helper.make_node("MatMul", ["q", "kt"], ["y"], name="scores"),
+    ], "attention", [x], [y], weights)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "fp32.onnx"))
+    _quantize(tmp_path / "fp32.onnx", tmp_path / "int8.onnx")
+    ops = {n.name: n.op_type for n in onnx.load(str(tmp_path / "int8.onnx")).graph.node}
+    assert ops["scores"] == "MatMul" and ops["query_quant"] == ops["key_quant"] == "MatMulInteger"
+
+
 @pytest.mark.slow
 def test_onnx_int8_agrees_with_torch_fp32(embedder) -> None:  # type: ignore[no-untyped-def]
     """The real export (sentence-transformers, offline from the installed model) against the fp32 model."""
@@ -151,4 +224,13 @@ def test_onnx_int8_agrees_with_torch_fp32(embedder) -> None:  # type: ignore[no-
     cosines = np.sum(torch.embed_batch(texts) * onnx.embed_batch(texts), axis=1)
     assert onnx.dimension == torch.dimension == 384
     assert cosines.min() >= 0.98, cosines
+    import onnx as onnx_format
+
+    from rag.config import load_settings
+    from rag.embeddings import resolve_model_path
+
+    export = OnnxInt8Export(Path(resolve_model_path(onnx.name)), load_settings().embed.export_dir())
+    graph = onnx_format.load(str(export.ensure() / export.file_name)).graph
+    nodes = [n.op_type for n in graph.node]
+    assert nodes.count("QAttention") == 6 and "MatMul" not in nodes  # each layer's attention fused, int8 weights
     assert float(np.linalg.norm(onnx.embed_query(texts[0]))) == pytest.approx(1.0, abs=1e-5)

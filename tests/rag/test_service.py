@@ -76,3 +76,26 @@ def test_filters_restrict_and_unknown_documents_are_named(make_quelle) -> None: 
     assert hits and {p.doc_id for p in hits} == {"zebrotek"}
     with pytest.raises(UnknownDocuments, match="nope"):
         quelle.ask("Was ist mit Chips?", doc_ids=["nope"])
+
+
+def test_a_question_is_embedded_once(make_quelle, embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """One encode of the question serves dense retrieval and evidence scoring (issue 16: the query path)."""
+    quelle = make_quelle()
+    quelle.ingest([SEED], show_progress=False)
+    question = "Wie viele Ascend-Chips hat Bytedance bestellt?"
+    prepared: list[str] = []
+    queries: list[str] = []
+    prepare, embed_query = embedder._prepare, embedder.embed_query
+
+    def prepare_spy(texts):  # type: ignore[no-untyped-def]
+        prepared.extend(texts)
+        return prepare(texts)
+
+    def query_spy(text):  # type: ignore[no-untyped-def]
+        queries.append(text)
+        return embed_query(text)
+
+    monkeypatch.setattr(embedder, "_prepare", prepare_spy)
+    monkeypatch.setattr(embedder, "embed_query", query_spy)
+    answer = quelle.ask(question)
+    assert answer.citations and queries == [question] and prepared.count(question) == 1
