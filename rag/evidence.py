@@ -28,7 +28,7 @@ HEADING_WEIGHT = 0.20  # the sentence's own section heading matches the question
 RANK_WEIGHT = 0.10
 TYPE_BONUS = 0.12  # the sentence states what the question asks for (a number, a date, an option, …)
 TITLE_BONUS = 0.10  # the question names the sentence's document (a word of its title: "tar", "Bytedance")
-OPTION_BONUS = 0.10  # the sentence describes the command-line option the question names ("-h", "--all")
+OPTION_BONUS = 0.30  # the sentence describes the command-line option the question names ("-h", "--all")
 POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and later sentences of a section
 # Answerability: half the best sentence's cosine to the question, half the share of the question's words
 # that occur anywhere in the retrieved passages. Refusal compares this with AnswerSettings.refuse_below.

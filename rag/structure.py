@@ -3,13 +3,12 @@ the section (heading path) of any offset, and blocks, so that a wrapped line is 
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-HeadingKind = Literal["heading", "option", "label"]
+HeadingKind = Literal["heading", "option", "label", "end"]
 PATH_SEPARATOR = " › "
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
@@ -21,11 +20,14 @@ _CAPS = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9 \-/&]{2,40}$")
 # A man-page option line: "-a, --all", "--block-size=GRÖSSE", "-C VERZ, --directory=VERZ", optionally followed by
 # two or more spaces and the description on the same line.
 _OPTION_NAME = r"[-+]{1,2}[\w?#@][\w\-]*"
-_OPTION_ARG = r"(?:=\S+|\[=\S+\]|[ ][A-ZÄÖÜ<\[][\wÄÖÜäöüß<>\[\]=.\-|]*)"
+_OPTION_ARG = r"(?:=\S+|\[=?[^\]\s]+\]|[ ][.A-ZÄÖÜ<\[][\wÄÖÜäöüß<>\[\]=.\-|]*)"
 _OPTION = re.compile(
-    rf"^(?P<indent>[ \t]*)(?P<opt>{_OPTION_NAME}{_OPTION_ARG}?(?:,[ \t]*{_OPTION_NAME}{_OPTION_ARG}?)*)"
+    rf"^(?P<indent>[ \t]*)(?P<opt>{_OPTION_NAME}{_OPTION_ARG}?(?:(?:,[ \t]*|[ ]){_OPTION_NAME}{_OPTION_ARG}?)*)"
     r"(?P<rest>[ \t]{2,}\S.*)?$"
 )
+# A short option tag with its description one space after it, where man puts the description column
+# ("--lzip filtert das Archiv mit lzip(1).").
+_OPTION_TAG = re.compile(rf"^(?P<indent>[ \t]*)(?P<opt>{_OPTION_NAME}(?:=\S+|\[=\S+\])?)[ ](?P<rest>[^\s-]\S*.*)$")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·▪◦‣–]|\(?[0-9]{1,3}[.)]|\(?[a-z][.)])[ \t]+\S")
 _TABLE = re.compile(r"^[ \t]*[|+]|[ \t]\|[ \t]|^[ \t]*[-+=]{3,}[ \t]*$")
 _FINAL_PUNCTUATION = ".,;:!?"
@@ -46,9 +48,12 @@ class Heading:
 
 @dataclass(frozen=True)
 class Outline:
-    """The headings of one body, in order, and the section path at any offset."""
+    """The headings of one body, in order, and the section path at any offset. `ends` are where a section ends
+    before the next heading (zero-width, kind "end"): in a man page, the paragraph back at the option lines'
+    indentation after the last option's description belongs to the enclosing section, not to that option."""
 
     headings: tuple[Heading, ...]
+    ends: tuple[Heading, ...] = ()
 
     def path_at(self, text: str, offset: int) -> str:
         """The heading path ('A › B › C') of the section holding `offset`; '' before the first heading."""
@@ -57,28 +62,29 @@ class Outline:
     def stack_at(self, offset: int) -> list[Heading]:
         """The headings whose sections hold `offset`, outermost first (labels never open a section)."""
         stack: list[Heading] = []
-        for h in self.headings[: bisect.bisect_right(self._starts, offset)]:
+        marks = sorted((*self.headings, *self.ends), key=lambda h: (h.start, h.kind != "end"))
+        for h in marks:
+            if h.start > offset:
+                break
             if h.kind == "label":
                 continue
             while stack and stack[-1].level >= h.level:
                 stack.pop()
-            stack.append(h)
+            if h.kind != "end":
+                stack.append(h)
         return stack
 
     def section_starts(self) -> list[int]:
-        """Offsets where a section begins (each heading but labels)."""
-        return [h.start for h in self.headings if h.kind != "label"]
-
-    @property
-    def _starts(self) -> list[int]:
-        return [h.start for h in self.headings]
+        """Offsets where a section begins (each heading but labels) or ends before the next heading."""
+        return sorted({*(h.start for h in self.headings if h.kind != "label"), *(h.start for h in self.ends)})
 
     def to_json(self) -> list[list[int | str]]:
-        return [[h.start, h.end, h.level, h.kind] for h in self.headings]
+        return [[h.start, h.end, h.level, h.kind] for h in (*self.headings, *self.ends)]
 
     @classmethod
     def from_json(cls, data: Sequence[Sequence[int | str]]) -> Outline:
-        return cls(tuple(Heading(int(s), int(e), int(lv), str(k)) for s, e, lv, k in data))  # type: ignore[arg-type]
+        marks = [Heading(int(s), int(e), int(lv), str(k)) for s, e, lv, k in data]  # type: ignore[arg-type]
+        return cls(tuple(h for h in marks if h.kind != "end"), tuple(h for h in marks if h.kind == "end"))
 
 
 @dataclass(frozen=True)
@@ -129,9 +135,11 @@ def detect_outline(text: str) -> Outline:
     """Headings found in a plain-text or Markdown body."""
     lines = _lines(text)
     found: list[Heading] = []
+    ends: list[Heading] = []
     underline_levels: dict[str, int] = {}
     last_level = 0
     fence = False
+    option: tuple[Heading, int] | None = None  # the last option heading and its line's indentation
     for i, line in enumerate(lines):
         stripped = line.text.strip()
         prev_text = lines[i - 1].text.strip() if i > 0 else ""
@@ -146,9 +154,14 @@ def detect_outline(text: str) -> Outline:
         heading = _heading(line, prev, nxt, lines, i, underline_levels, last_level)
         if heading is not None:
             found.append(heading)
+            option = (heading, line.indent) if heading.kind == "option" else None
             if heading.kind == "heading" and heading.level <= _STRUCTURAL_LEVELS:
                 last_level = heading.level
-    return Outline(tuple(found))
+        elif option is not None and line.indent <= option[1] and prev is not None and prev.blank:
+            # a paragraph back at the option lines' indentation: the option's description has ended
+            ends.append(Heading(line.start + line.lead, line.start + line.lead, option[0].level, "end"))
+            option = None
+    return Outline(tuple(found), tuple(ends))
 
 
 def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Line], i: int,
@@ -172,6 +185,9 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
     if option is not None and line.indent >= 1 and _option_line(option, nxt, line):
         start = line.start + option.start("opt")
         return Heading(start, line.start + option.end("opt"), max(last_level, 1) + 1, "option")
+    tag = _OPTION_TAG.match(text) if option is None or not option.group("rest") else None
+    if tag is not None and line.indent >= 1 and _tag_line(tag, nxt, line):
+        return Heading(line.start + tag.start("opt"), line.start + tag.end("opt"), max(last_level, 1) + 1, "option")
     numbered_alone = _NUMBERED.match(text) is not None and (nxt is None or nxt.blank)
     if not after_blank or len(stripped) > 90 or _TABLE.search(text) or (_LIST_ITEM.match(text) and not numbered_alone):
         return None
@@ -196,6 +212,15 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
     if line.indent > 0 and follow.indent == line.indent and nxt is not None and nxt.blank:
         return None  # an indented one-line paragraph between blank lines (a command, a note), not a heading
     return Heading(lead, lead + len(stripped), last_level + 1 + _STRUCTURAL_LEVELS if last_level else 1)
+
+
+def _tag_line(match: re.Match[str], nxt: _Line | None, line: _Line) -> bool:
+    """A short tag's description starts at the description column: where its wrapped lines continue, or (a
+    one-line description) well right of the tag's own indentation."""
+    column = len(line.text[: match.start("rest")].expandtabs(8))
+    if nxt is None or nxt.blank:
+        return column >= line.indent + 4
+    return nxt.indent == column
 
 
 def _option_line(match: re.Match[str], nxt: _Line | None, line: _Line) -> bool:

@@ -64,8 +64,18 @@ _STEMMERS = _Stemmers()
 
 
 def stem(word: str, lang: str) -> str:
-    """The Snowball stem of a folded word in `lang` ('de' or 'en')."""
-    return str(_STEMMERS.by_lang[lang].stemWord(word))
+    """The Snowball stem of a folded word in `lang` ('de' or 'en'). German verb forms in "-t" keep Snowball's
+    stem of their infinitive: "überschreibt" and "überschreiben" both give "uberschreib", "sortiert" and
+    "sortieren" "sorti" (Snowball leaves a final "t" and "iert" alone)."""
+    stemmed = str(_STEMMERS.by_lang[lang].stemWord(word))
+    if lang != "de" or len(stemmed) < GERMAN_T_STEM:
+        return stemmed
+    if stemmed.endswith("iert"):
+        return stemmed[:-3]
+    return stemmed[:-1] if stemmed.endswith("t") else stemmed
+
+
+GERMAN_T_STEM = 5  # a German stem this long loses a final "t" (shorter ones, "zeit", "wert", keep it)
 
 
 def analyze(text: str, lang: str | None = None) -> list[str]:

@@ -54,6 +54,43 @@ def test_man_page_sections_and_option_lines() -> None:
     assert any(b.startswith("Auflistung") and b.endswith("aktuelle Verzeichnis).") for b in blocks)
 
 
+MAN_TAIL = """OPTIONEN
+       -k --keep
+              Eingabedateien behalten.
+
+       --lzip filtert das Archiv mit lzip(1).
+
+       --null weist nachfolgende -T-Optionen an, null-terminierte Namen
+              wortgetreu zu lesen.
+
+       Standardmäßig werden Eingabedateien nach dem Komprimieren gelöscht.
+
+SIEHE AUCH
+       tar(1)
+"""
+
+
+def test_an_option_section_ends_where_the_text_returns_to_the_option_lines() -> None:
+    outline = detect_outline(MAN_TAIL)
+    assert headings(MAN_TAIL, outline) == [
+        (1, "heading", "OPTIONEN"), (2, "option", "-k --keep"), (2, "option", "--lzip"), (2, "option", "--null"),
+        (1, "heading", "SIEHE AUCH"),
+    ]  # names without a comma, and a short tag with its description one space after it
+    assert outline.path_at(MAN_TAIL, MAN_TAIL.index("wortgetreu")) == "OPTIONEN › --null"
+    # the paragraph back at the option lines' indentation belongs to OPTIONEN, not to --null
+    assert outline.path_at(MAN_TAIL, MAN_TAIL.index("Standardmäßig")) == "OPTIONEN"
+    assert MAN_TAIL.index("Standardmäßig") in outline.section_starts()
+    assert Outline.from_json(outline.to_json()) == outline  # stored with the document, ends included
+    blocks = [MAN_TAIL[a:b] for a, b in iter_blocks(MAN_TAIL, outline)]
+    assert "filtert das Archiv mit lzip(1)." in blocks and "Standardmäßig werden Eingabedateien nach dem " \
+        "Komprimieren gelöscht." in blocks
+
+
+def test_a_paragraph_opening_with_an_option_is_no_option_line() -> None:
+    text = "BESCHREIBUNG\n       --force ist gefährlich, denn es überschreibt\n       vorhandene Dateien ohne Frage.\n"
+    assert headings(text, detect_outline(text)) == [(1, "heading", "BESCHREIBUNG")]
+
+
 def test_html_blocks_flow_inline_elements_and_record_headings() -> None:
     html = ("<html><body><div class='toc'>Inhalt</div><h1>Kapitel</h1><p>Die Datei <code>/etc/passwd</code> "
             "enthält <a href='#'>Konten</a>.</p><dl><dt>-v</dt><dd>Mehr ausgeben.</dd></dl>"

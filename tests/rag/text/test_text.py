@@ -115,7 +115,12 @@ def test_parse_number_rejects_non_numbers(token: str) -> None:
 
 def test_analyze_drops_stopwords_and_stems_german() -> None:
     terms = analyze("Wie viele Ascend-910B-Chips hat Baidu bestellt?", "de")
-    assert terms == ["ascend", "910b", "chips", "baidu", "bestellt"]
+    assert terms == ["ascend", "910b", "chips", "baidu", "bestell"]
+
+
+def test_german_verb_forms_in_t_meet_their_infinitive() -> None:
+    assert analyze("überschreibt sortiert löscht", "de") == analyze("überschreiben sortieren löschen", "de")
+    assert analyze("Zeit Wert", "de") == ["zeit", "wert"]  # short stems keep their "t"
 
 
 def test_analyze_stems_english_in_english() -> None:
