@@ -177,7 +177,7 @@ def _tokenizer(model: Any) -> Any:
     from tokenizers import Tokenizer
 
     fast = getattr(model, "tokenizer", None)
-    if not getattr(fast, "is_fast", False) or not isinstance(model[0], Transformer):
+    if fast is None or not getattr(fast, "is_fast", False) or not isinstance(model[0], Transformer):
         return None
 
     tokenizer = Tokenizer.from_str(fast.backend_tokenizer.to_str())
