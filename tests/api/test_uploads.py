@@ -1,5 +1,5 @@
-"""Uploads: several files in one request, all or nothing, originals kept until the document is deleted, and the
-server keeps answering while a large PDF is parsed and embedded."""
+"""Uploads over HTTP: several files in one request, all or nothing, originals kept until the document is deleted,
+and the server keeps answering while a large PDF is parsed and embedded (the service: rag/test_upload_folder.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 
 from tests.api.conftest import LiveServer, assert_problem
 from tests.conftest import handwritten_pdf
+
+pytestmark = pytest.mark.slow  # a real app on a real socket, the real embedding model
 
 
 def test_several_files_in_one_upload(live_server: LiveServer) -> None:
@@ -31,14 +33,6 @@ def test_several_files_in_one_upload(live_server: LiveServer) -> None:
         for doc_id, suffix in (("eins", ".txt"), ("zwei", ".md")):
             assert client.delete(f"/v1/documents/{doc_id}").status_code == 200
             assert not (uploads / f"{doc_id}{suffix}").exists()  # the service removes the original too
-
-
-def test_the_service_removes_uploaded_originals(quelle) -> None:  # type: ignore[no-untyped-def]
-    [result] = quelle.add_uploads([("Der Dachs Dieter schläft am Tag.".encode(), "../dachs.txt")])
-    kept = quelle.uploads.stored(result.doc_id)
-    assert result.doc_id == "dachs" and [p.name for p in kept] == ["dachs.txt"]
-    assert quelle.get_document("dachs")[0].source == "upload:dachs.txt"
-    assert quelle.delete_document("dachs") and not kept[0].exists()
 
 
 @pytest.mark.parametrize(("files", "status", "words"), [
@@ -65,7 +59,6 @@ def test_a_doc_id_names_one_file_only(live_server: LiveServer) -> None:
         assert_problem(client.post("/v1/documents", files=too_many), 422, "at most 20 files")
 
 
-@pytest.mark.slow
 def test_health_stays_live_while_a_200_page_pdf_is_ingested(live_server: LiveServer) -> None:
     """Ordering, not speed: /healthz answers several times between the upload's start and its response."""
     pdf = handwritten_pdf([[f"Seite {n}, Zeile {i}: Der Zähler MP{n}Z{i} misst {(n - 1) * 7 + i} Liter."
