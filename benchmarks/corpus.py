@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from evals.harness import read_yaml
 from rag.chunking import chunk_text, embedding_text
 from rag.config import ChunkSettings
 from rag.documents import load_file
@@ -126,6 +125,6 @@ def benchmark_queries(corpus: Corpus, limit: int = 400) -> list[str]:
 
 def seed_questions() -> list[str]:
     """The seed eval set's questions, for asking about the seed document."""
-    items = (yaml.safe_load(SEED_SET.read_text(encoding="utf-8")) or []) if SEED_SET.exists() else []
+    items = (read_yaml(SEED_SET) or []) if SEED_SET.exists() else []
     questions = [str(i["question"]) for i in items if isinstance(i, dict) and i.get("question")]
     return questions or ["Wie viele Ascend-Chips hat Bytedance bestellt?"]

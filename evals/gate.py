@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from evals.harness import read_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 SETS = tuple(ROOT / "evals" / "sets" / f"{name}.yaml"
              for name in ("seed", "debian-reference", "manpages-de", "developers-reference"))
@@ -75,7 +77,7 @@ def measure(set_path: Path, embedder: Any = None) -> dict[str, dict[str, float |
 
 
 def load_floors(path: Path = FLOORS_FILE) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return read_yaml(path) if path.exists() else {}
 
 
 def violations(set_name: str, lang: str, figures: Mapping[str, Any], floors: Mapping[str, Any]) -> list[str]:

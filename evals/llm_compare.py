@@ -18,9 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from evals.harness import markdown_table, mib, percentile, proc_status_kb
+from evals.harness import markdown_table, mib, percentile, proc_status_kb, read_yaml
 from evals.quality import corpus_of, judge
 from evals.splits import draw, recorded, select
 from rag.answer import final_answer
@@ -67,7 +65,7 @@ def items_of(set_path: Path, split: str, limit: int | None) -> list[dict[str, An
     """The set's items of `split`, or `limit` of them spread evenly over the set (so both languages and the
     unanswerable items stay in). A set without a recorded split gets the split evals.splits would record (it
     is drawn deterministically)."""
-    items = yaml.safe_load(set_path.read_text(encoding="utf-8"))
+    items = read_yaml(set_path)
     if set_path.stem in recorded():
         chosen = select(set_path, items, split)
     else:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from tqdm import tqdm
 
+from evals.harness import read_yaml
 from evals.metrics import answer_correct, cites_gold, gold_spans, quotes_context
 from evals.splits import select
 from rag.config import Settings, load_settings
@@ -106,7 +106,7 @@ def summary(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
 def run(set_path: Path, split: str | None, settings: Settings | None = None, embedder: Embedder | None = None,
         show_progress: bool = True) -> tuple[list[Outcome], dict[str, dict[str, float | int | None]]]:
     """Ingest the set's corpus into a fresh temporary index, ask every item of the split, judge the answers."""
-    items = select(set_path, yaml.safe_load(set_path.read_text(encoding="utf-8")), split)
+    items = select(set_path, read_yaml(set_path), split)
     with tempfile.TemporaryDirectory(prefix="quelle-quality-") as tmp:
         base = settings or load_settings(llm={"provider": "none"})
         data = base.model_dump()

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from tqdm import tqdm
 
 from evals import aggregate as agg
 from evals.aggregate import AnswerRun, ItemResult, RetrievalRun
 from evals.baseline import LlamaIndexBaseline
 from evals.crosscheck import Ranking, agreement, llamaindex_hit_rate_mrr
+from evals.harness import read_yaml
 from evals.haystack import DEFAULT_DOCS, DEFAULT_MAX_CHARS, HaystackUnavailable, materialise
 from evals.metrics import (
     answer_correct,
@@ -48,7 +48,7 @@ HTTP_ASK_TOP_K = 5  # sent with every /v1/ask over HTTP, so attribution knows wh
 def load_items(set_path: Path, limit: int | None = None, split: str | None = None) -> list[dict[str, Any]]:
     """The eval set's items, or those of its recorded `split` ('dev' or 'test'); with `limit`, that many spread
     evenly over them (both languages, all kinds)."""
-    items = yaml.safe_load(Path(set_path).read_text(encoding="utf-8")) or []
+    items = read_yaml(set_path) or []
     if not isinstance(items, list) or not all(isinstance(i, dict) and "question" in i for i in items):
         raise EvalError(f"{set_path}: expected a YAML list of items with a 'question' (see evals/sets/README.md)")
     try:

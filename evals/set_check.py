@@ -14,8 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from evals.harness import read_yaml
 from evals.metrics import contains
 from rag.documents import load_file
 from rag.schema import Document
@@ -106,7 +105,7 @@ class SetCheck:
 
     def __init__(self, folder: Path, set_path: Path | None = None) -> None:
         self.set_path = set_path or ROOT / "evals" / "sets" / f"{folder.name}.yaml"
-        self.items: list[dict[str, Any]] = yaml.safe_load(self.set_path.read_text(encoding="utf-8"))
+        self.items: list[dict[str, Any]] = read_yaml(self.set_path)
         paths = sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES)
         self.sources = {source.doc.doc_id: source for source in map(Source.load, paths)}
         self.errors: list[str] = []

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from evals.harness import read_yaml
+
 SPLITS_FILE = Path(__file__).parent / "sets" / "splits.yaml"
 SEED = 20261130
 TEST_SHARE = 0.5
@@ -29,7 +31,7 @@ def draw(items: Sequence[dict[str, Any]], seed: int = SEED, test_share: float = 
 
 
 def recorded() -> dict[str, Any]:
-    return yaml.safe_load(SPLITS_FILE.read_text(encoding="utf-8")) if SPLITS_FILE.exists() else {}
+    return read_yaml(SPLITS_FILE) if SPLITS_FILE.exists() else {}
 
 
 def select(set_path: Path, items: list[dict[str, Any]], split: str | None) -> list[dict[str, Any]]:
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         if path.stem in splits:
             print(f"{path.stem}: split already recorded (never redrawn)")
             continue
-        items = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items = read_yaml(path)
         test = draw(items)
         splits[path.stem] = {"seed": SEED, "items": len(items), "test": test}
         print(f"{path.stem}: {len(items)} items, {len(test)} test, {len(items) - len(test)} dev (seed {SEED})")

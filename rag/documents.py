@@ -247,7 +247,7 @@ def html_text(html: str) -> tuple[str, Outline]:
         tag.decompose()
     for tag in soup.find_all(class_=lambda c: c is not None and bool(_DROPPED_CLASSES & set(str(c).split()))):
         tag.decompose()
-    for tag in soup.find_all(attrs={"role": "navigation"}):
+    for tag in soup.find_all(role="navigation"):
         tag.decompose()
     writer = _BlockWriter()
     writer.walk(soup)

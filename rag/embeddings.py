@@ -173,13 +173,14 @@ def _padded(encodings: Sequence[Any], pad_id: int) -> dict[str, np.ndarray]:
 def _tokenizer(model: Any) -> Any:
     """A copy of the model's fast (Rust) tokenizer that truncates at the model's max_seq_length as
     sentence-transformers does, and does not pad; None when the model has no fast tokenizer or is no transformer."""
-    from sentence_transformers.base.modules import Transformer
+    fast = getattr(model, "tokenizer", None)
+    if fast is None or not getattr(fast, "is_fast", False):
+        return None
+    from sentence_transformers.base.modules import Transformer  # only now: it imports torch
     from tokenizers import Tokenizer
 
-    fast = getattr(model, "tokenizer", None)
-    if not getattr(fast, "is_fast", False) or not isinstance(model[0], Transformer):
+    if not isinstance(model[0], Transformer):
         return None
-
     tokenizer = Tokenizer.from_str(fast.backend_tokenizer.to_str())
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=int(model.max_seq_length))

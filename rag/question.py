@@ -14,59 +14,59 @@ AnswerType = Literal[
 ]
 
 # What the question asks for, by its wording (German and English). Checked in order: the first match wins.
+_ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    (
+        "money",
+        r"\b(wie\s+teuer|was\s+kostet|was\s+kosten|kosten\s+\w+|preis\w*|how\s+much\s+(does|do|did|is|was|are)\b.*\b(cost|pay|charge)"
+        r"|\bprice\b|\bcosts?\b|how\s+expensive)",
+    ),
+    (
+        "quantity",
+        r"\b(wie\s+(viel\w*|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark|oft)|wieviel\w*"
+        r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy|often)|what\s+(share|percentage|number|size)"
+        r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl|wert|\S*version)|which\s+(\S+\s+)?version|what\s+(\S+\s+)?"
+        r"(version|value)|(maximum|minimum|largest|smallest|highest|lowest|biggest)\s+(\S+\s+)?(number|size|length"
+        r"|value|amount|count|version)|höchstens|mindestens|maximal\w*|minimal\w*|at\s+(most|least))\b",
+    ),
+    (
+        "date",
+        r"\b(wann|seit\s+wann|bis\s+wann|in\s+welchem\s+jahr|an\s+welchem\s+tag|welche[mn]?\s+(tag|datum|jahr|monat)"
+        r"|what\s+(date|day|year|month)|which\s+(date|day|year|month)|since\s+when)\b"
+        r"|^\s*when\s+(did|was|were|is|are|will|does|do|has|had)\b",
+    ),
+    (
+        "reason",
+        r"\b(warum|weshalb|wieso|weswegen|aus\s+welchem\s+grund|why|for\s+what\s+reason|what\s+(is|was)\s+the\s+reason)\b",
+    ),
+    (
+        "option",
+        r"\b(welche[mnrs]?\s+(option|schalter|parameter|flag|argument)\w*|which\s+(option|switch|flag|parameter|argument)s?"
+        r"|what\s+(option|switch|flag)s?)\b",
+    ),
+    (
+        "command",
+        r"\b(welche[mnrs]?\s+(befehl|kommando|programm|werkzeug)\w*|which\s+(command|program|tool|utility)s?"
+        r"|what\s+(command|program|tool)s?)\b",
+    ),
+    ("person", r"\b(wer|von\s+wem|wem|wen|who|whom|which\s+person|welche\s+person)\b"),
+    (
+        "organisation",
+        r"\b(welche[smnr]?\s+(firma|unternehmen|konzern|organisation|hersteller|anbieter|kunde\w*)"
+        r"|which\s+(company|firm|organi[sz]ation|manufacturer|vendor|customer))\b",
+    ),
+    (
+        "place",
+        r"\b(wo|woher|wohin|in\s+welche[mnr]?\s+(land|stadt|verzeichnis|datei|ordner)"
+        r"|where|which\s+(country|city|directory|file|folder)|in\s+which\s+(country|city|directory|file|folder))\b",
+    ),
+    (
+        "definition",
+        r"\b(was\s+(ist|sind|bedeutet|bedeuten|macht|tut|bewirkt)|was\s+versteht\s+man|what\s+(is|are|does)"
+        r"|what\s+do(es)?\s+\S+\s+mean)\b",
+    ),
+)
 _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
-    for kind, pattern in (
-        (
-            "money",
-            r"\b(wie\s+teuer|was\s+kostet|was\s+kosten|kosten\s+\w+|preis\w*|how\s+much\s+(does|do|did|is|was|are)\b.*\b(cost|pay|charge)"
-            r"|\bprice\b|\bcosts?\b|how\s+expensive)",
-        ),
-        (
-            "quantity",
-            r"\b(wie\s+(viel\w*|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark|oft)|wieviel\w*"
-            r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy|often)|what\s+(share|percentage|number|size)"
-            r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl|wert|\S*version)|which\s+(\S+\s+)?version|what\s+(\S+\s+)?"
-            r"(version|value)|(maximum|minimum|largest|smallest|highest|lowest|biggest)\s+(\S+\s+)?(number|size|length"
-            r"|value|amount|count|version)|höchstens|mindestens|maximal\w*|minimal\w*|at\s+(most|least))\b",
-        ),
-        (
-            "date",
-            r"\b(wann|seit\s+wann|bis\s+wann|in\s+welchem\s+jahr|an\s+welchem\s+tag|welche[mn]?\s+(tag|datum|jahr|monat)"
-            r"|what\s+(date|day|year|month)|which\s+(date|day|year|month)|since\s+when)\b"
-            r"|^\s*when\s+(did|was|were|is|are|will|does|do|has|had)\b",
-        ),
-        (
-            "reason",
-            r"\b(warum|weshalb|wieso|weswegen|aus\s+welchem\s+grund|why|for\s+what\s+reason|what\s+(is|was)\s+the\s+reason)\b",
-        ),
-        (
-            "option",
-            r"\b(welche[mnrs]?\s+(option|schalter|parameter|flag|argument)\w*|which\s+(option|switch|flag|parameter|argument)s?"
-            r"|what\s+(option|switch|flag)s?)\b",
-        ),
-        (
-            "command",
-            r"\b(welche[mnrs]?\s+(befehl|kommando|programm|werkzeug)\w*|which\s+(command|program|tool|utility)s?"
-            r"|what\s+(command|program|tool)s?)\b",
-        ),
-        ("person", r"\b(wer|von\s+wem|wem|wen|who|whom|which\s+person|welche\s+person)\b"),
-        (
-            "organisation",
-            r"\b(welche[smnr]?\s+(firma|unternehmen|konzern|organisation|hersteller|anbieter|kunde\w*)"
-            r"|which\s+(company|firm|organi[sz]ation|manufacturer|vendor|customer))\b",
-        ),
-        (
-            "place",
-            r"\b(wo|woher|wohin|in\s+welche[mnr]?\s+(land|stadt|verzeichnis|datei|ordner)"
-            r"|where|which\s+(country|city|directory|file|folder)|in\s+which\s+(country|city|directory|file|folder))\b",
-        ),
-        (
-            "definition",
-            r"\b(was\s+(ist|sind|bedeutet|bedeuten|macht|tut|bewirkt)|was\s+versteht\s+man|what\s+(is|are|does)"
-            r"|what\s+do(es)?\s+\S+\s+mean)\b",
-        ),
-    )
+    (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _ASK_PATTERNS
 )
 
 # Words that frame a question rather than name what it is about; they need not occur in the evidence.

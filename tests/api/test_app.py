@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import SEED_ID, LiveServer, parse_sse, start_server
+from tests.conftest import handwritten_pdf
 
 pytestmark = pytest.mark.slow  # a real app on a real socket, the real embedding model
 
@@ -130,31 +131,12 @@ def test_html_and_pdf_uploads_index_their_visible_text(live_server: LiveServer) 
         assert client.post("/v1/documents", files={"file": ("seite.html", html, "text/html")}).status_code == 201
         page = client.get("/v1/documents/seite").json()
         assert page["title"] == "Seite" and page["text"] == "Der Kolibri wiegt zwei Gramm."  # no script text
-        pdf = client.post("/v1/documents", files={"file": ("memo.pdf", tiny_pdf("Der Marder frisst Kabel."),
-                                                           "application/pdf")})
+        memo = handwritten_pdf([["Der Marder frisst Kabel."]])
+        pdf = client.post("/v1/documents", files={"file": ("memo.pdf", memo, "application/pdf")})
         assert pdf.status_code == 201, pdf.text
         assert "Der Marder frisst Kabel." in client.get("/v1/documents/memo").json()["text"]
         for doc_id in ("seite", "memo"):
             client.delete(f"/v1/documents/{doc_id}")
-
-
-def tiny_pdf(text: str) -> bytes:
-    """A one-page PDF showing `text` in Helvetica, written by hand (no PDF writer needed)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def test_health_ready_metrics_and_page(live_server: LiveServer) -> None:

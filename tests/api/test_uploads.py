@@ -1,5 +1,5 @@
-"""Uploads: several files in one request, all or nothing, originals kept until the document is deleted, and the
-server keeps answering while a large PDF is parsed and embedded."""
+"""Uploads over HTTP: several files in one request, all or nothing, originals kept until the document is deleted,
+and the server keeps answering while a large PDF is parsed and embedded (the service: rag/test_upload_folder.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import httpx
 import pytest
 
 from tests.api.conftest import LiveServer, assert_problem
+from tests.conftest import handwritten_pdf
+
+pytestmark = pytest.mark.slow  # a real app on a real socket, the real embedding model
 
 
 def test_several_files_in_one_upload(live_server: LiveServer) -> None:
@@ -30,14 +33,6 @@ def test_several_files_in_one_upload(live_server: LiveServer) -> None:
         for doc_id, suffix in (("eins", ".txt"), ("zwei", ".md")):
             assert client.delete(f"/v1/documents/{doc_id}").status_code == 200
             assert not (uploads / f"{doc_id}{suffix}").exists()  # the service removes the original too
-
-
-def test_the_service_removes_uploaded_originals(quelle) -> None:  # type: ignore[no-untyped-def]
-    [result] = quelle.add_uploads([("Der Dachs Dieter schläft am Tag.".encode(), "../dachs.txt")])
-    kept = quelle.uploads.stored(result.doc_id)
-    assert result.doc_id == "dachs" and [p.name for p in kept] == ["dachs.txt"]
-    assert quelle.get_document("dachs")[0].source == "upload:dachs.txt"
-    assert quelle.delete_document("dachs") and not kept[0].exists()
 
 
 @pytest.mark.parametrize(("files", "status", "words"), [
@@ -64,35 +59,10 @@ def test_a_doc_id_names_one_file_only(live_server: LiveServer) -> None:
         assert_problem(client.post("/v1/documents", files=too_many), 422, "at most 20 files")
 
 
-def many_page_pdf(pages: int) -> bytes:
-    """A PDF of `pages` pages with a few lines of distinct text each, written by hand."""
-    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
-    kids = []
-    for n in range(pages):
-        lines = " ".join(f"(Seite {n + 1}, Zeile {i}: Der Zähler MP{n + 1}Z{i} misst {n * 7 + i} Liter.) Tj T*"
-                         for i in range(8))
-        stream = f"BT /F1 11 Tf 14 TL 72 720 Td {lines} ET".encode("latin-1")
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (len(objects), 3 + 2 * pages))
-        kids.append(b"%d 0 R" % len(objects))
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), pages)
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-@pytest.mark.slow
 def test_health_stays_live_while_a_200_page_pdf_is_ingested(live_server: LiveServer) -> None:
     """Ordering, not speed: /healthz answers several times between the upload's start and its response."""
-    pdf = many_page_pdf(200)
+    pdf = handwritten_pdf([[f"Seite {n}, Zeile {i}: Der Zähler MP{n}Z{i} misst {(n - 1) * 7 + i} Liter."
+                            for i in range(8)] for n in range(1, 201)])
     done: dict[str, float | httpx.Response] = {}
 
     def upload() -> None:

@@ -10,6 +10,8 @@ import pytest
 
 from tests.api.conftest import LiveServer, assert_problem
 
+pytestmark = pytest.mark.slow  # a real app on a real socket, the real embedding model
+
 NOTES = {
     "zebra-2023": ({"year": 2023, "lang": "de", "tags": ["zoo"]}, "Im Jahr 2023 zählte der Zoo Quellental 41 Zebras."),
     "zebra-2024": ({"year": 2024, "lang": "de", "tags": ["zoo", "bericht"]},

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from evals.harness import read_yaml
 from evals.llm_compare import COLUMNS, items_of, markdown, parse_set, per_set_summaries, summary, unverified_sentences
 from evals.splits import recorded
 
@@ -27,7 +28,7 @@ def test_items_of_a_recorded_split() -> None:
     dev, test = items_of(SEED_SET, "dev", None), items_of(SEED_SET, "test", None)
     assert {str(i["id"]) for i in test} == test_ids
     assert not {str(i["id"]) for i in dev} & test_ids
-    assert len(dev) + len(test) == len(yaml.safe_load(SEED_SET.read_text(encoding="utf-8")))
+    assert len(dev) + len(test) == len(read_yaml(SEED_SET))
 
 
 def test_a_limit_spreads_over_the_split() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from evals.harness import read_yaml
 from evals.metrics import (
     answer_correct,
     attribute_failure,
@@ -277,7 +277,7 @@ def _document_texts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def items() -> list[dict[str, Any]]:
-    loaded = yaml.safe_load(SEED_SET.read_text(encoding="utf-8"))
+    loaded = read_yaml(SEED_SET)
     assert isinstance(loaded, list)
     return loaded
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from evals import gate
+from evals.harness import read_yaml
 from evals.splits import recorded
 
 FLOORS = gate.load_floors()
@@ -69,7 +69,7 @@ def test_every_gated_set_has_floors_for_both_languages() -> None:
 @pytest.mark.slow
 def test_the_gate_asks_exactly_the_recorded_test_split(measured) -> None:  # type: ignore[no-untyped-def]
     path, figures = measured
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = read_yaml(path)
     test_ids = set(recorded()[path.stem]["test"])
     assert figures["all"]["items"] == sum(str(i["id"]) in test_ids for i in items) > 0
     assert figures["all"]["items"] == sum(figures[lang]["items"] for lang in gate.LANGUAGES)

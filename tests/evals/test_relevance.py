@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from evals.harness import read_yaml
 from evals.metrics import passage_relevant
 from evals.relevance import RelevanceIndex, probes
 from rag.chunking import chunk_text
@@ -30,7 +29,7 @@ def test_scan_matches_passage_relevant_on_every_seed_chunk_and_quote(seed_doc) -
     chunks += [(f"cut:{i}", body[i : i + 37]) for i in range(0, len(body) - 37, 53)]
     chunks += [("noise", "Nichts davon steht hier; ls listet Verzeichnisinhalte auf.")]
     index = RelevanceIndex(chunks)
-    items = yaml.safe_load((ROOT / "evals" / "sets" / "seed.yaml").read_text())
+    items = read_yaml(ROOT / "evals" / "sets" / "seed.yaml")
     for item in items:
         gold = item.get("evidence") or []
         expected = [cid for cid, text in chunks if passage_relevant(text, gold)]

@@ -186,13 +186,12 @@ def test_stream_without_an_llm_has_no_draft(seeded) -> None:  # type: ignore[no-
 
 
 def test_every_seed_answer_has_exact_offsets(seeded) -> None:  # type: ignore[no-untyped-def]
-    import yaml
-
+    from evals.harness import read_yaml
     from rag.llm.none import NoLLM
 
     seeded.answerer.llm = NoLLM()
     _, body = seeded.get_document("huawei-ascend-910c-nvidia-china")
-    items = yaml.safe_load((Path(__file__).parents[2] / "evals" / "sets" / "seed.yaml").read_text(encoding="utf-8"))
+    items = read_yaml(Path(__file__).parents[2] / "evals" / "sets" / "seed.yaml")
     cited = 0
     for item in items:
         answer = seeded.ask(item["question"])

@@ -3,7 +3,7 @@
 import pytest
 
 from rag.documents import DocumentError, doc_id_from_path, load_bytes, load_file
-from tests.conftest import DOCUMENTS, SEED
+from tests.conftest import DOCUMENTS, SEED, handwritten_pdf
 
 
 def test_seed_body_is_the_article_unchanged(seed_doc) -> None:  # type: ignore[no-untyped-def]
@@ -37,6 +37,14 @@ def test_pdf_text_is_extracted() -> None:
     writer.write(buf)
     with pytest.raises(DocumentError, match="empty"):
         load_bytes(buf.getvalue(), "blank.pdf", doc_id="blank")
+
+
+def test_pdf_pages_are_separated_by_a_blank_line_and_their_starts_kept() -> None:
+    doc = load_bytes(handwritten_pdf([["Erste Seite."], ["Zweite Seite.", "Noch eine Zeile."]]), "zwei.pdf",
+                     doc_id="zwei")
+    assert doc.text == "Erste Seite.\n\nZweite Seite.\nNoch eine Zeile."
+    assert doc.pages == (0, doc.text.index("Zweite"))
+    assert (doc.page_at(0), doc.page_at(doc.text.index("Noch"))) == (1, 2)
 
 
 def test_nfc_and_newlines_are_normalised() -> None:

@@ -6,18 +6,19 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
-from schemathesis.core.result import Ok
-from schemathesis.generation.modes import GenerationMode
 
 from api.errors import speaks_openai
 from tests.api.conftest import LiveServer, live
 
+if TYPE_CHECKING:
+    from schemathesis.generation.modes import GenerationMode
+
 pytestmark = pytest.mark.slow  # real servers (Chroma, the app) in subprocesses and threads
+# schemathesis and hypothesis are imported where they are used: the fast lane collects this module too, and importing
+# them cost it about 5 s on a loaded machine.
 
 PROBLEM = "application/problem+json"
 EXAMPLES = 60  # per operation and mode (valid, invalid input): about 600 requests over the six operations with input
@@ -32,6 +33,10 @@ def fuzz_server(tmp_path_factory, embedder) -> Iterator[LiveServer]:  # type: ig
 
 def fuzz_operation(server: LiveServer, operation, mode: GenerationMode, examples: int) -> Counter[int]:  # type: ignore[no-untyped-def]
     """Run `examples` generated requests against one operation; returns how often each status came back."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis.generation.modes import GenerationMode
+
     statuses: Counter[int] = Counter()
 
     @settings(max_examples=examples, derandomize=True, database=None, deadline=None, print_blob=False,
@@ -58,6 +63,10 @@ def fuzz_operation(server: LiveServer, operation, mode: GenerationMode, examples
 
 
 def test_generated_requests_never_get_a_5xx_and_errors_are_problem_json(fuzz_server: LiveServer) -> None:
+    import schemathesis
+    from schemathesis.core.result import Ok
+    from schemathesis.generation.modes import GenerationMode
+
     schema = schemathesis.openapi.from_url(f"{fuzz_server.url}/openapi.json")
     started = time.monotonic()
     total: Counter[int] = Counter()

@@ -42,11 +42,14 @@ def test_stream(server_llm: OpenAIProvider) -> None:
 def test_dead_port_is_unavailable_fast() -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"  # a port that was free a moment ago: nothing listens there
     llm = OpenAIProvider(LLMSettings(base_url=url, timeout_s=2))
-    started = time.monotonic()
-    for call in (llm.check, lambda: llm.generate(QUESTION), lambda: list(llm.stream(QUESTION))):
-        with pytest.raises(LLMUnavailable, match=re.escape(f"cannot reach the LLM server at {url}")):
-            call()
-    assert time.monotonic() - started < 5
+    calls = (llm.check, lambda: llm.generate(QUESTION), lambda: list(llm.stream(QUESTION)))
+    for timed in (False, True):  # the first round also imports the client's resources (seconds on a loaded machine)
+        started = time.monotonic()
+        for call in calls:
+            with pytest.raises(LLMUnavailable, match=re.escape(f"cannot reach the LLM server at {url}")):
+                call()
+        if timed:  # refused at once: no retry, no wait for the 2 s timeout
+            assert time.monotonic() - started < 1
 
 
 @pytest.fixture()

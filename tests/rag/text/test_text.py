@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
+from evals.harness import read_yaml
 from rag.text import (
     analyze,
     content_terms,
@@ -21,7 +21,7 @@ from rag.text import (
 )
 
 ROOT = Path(__file__).resolve().parents[3]
-EVAL_ITEMS = yaml.safe_load((ROOT / "evals" / "sets" / "seed.yaml").read_text(encoding="utf-8"))
+EVAL_ITEMS = read_yaml(ROOT / "evals" / "sets" / "seed.yaml")
 
 
 # ---------------------------------------------------------------- languages
