@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rag.text import STOPWORDS, detect_language, extract_numbers, fold, iter_tokens, names
+from rag.text import STOPWORDS, TermMatcher, detect_language, extract_numbers, fold, iter_tokens, names
 from rag.text.lexicon import translate
 
 AnswerType = Literal[
@@ -214,6 +214,7 @@ class Question:
     translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word -> words of the other language
     options: frozenset[str] = frozenset()  # command-line options the question names ("-h", "--inodes")
     weights: dict[str, float] = field(default_factory=dict)  # how much each content word says what is asked
+    counted: tuple[str, ...] = ()  # what "how many" counts ("Zeichen", "seconds"): a number must be of this
 
     @property
     def other_language(self) -> str:
@@ -247,7 +248,33 @@ def analyse(text: str) -> Question:
         translations={w: t for w, t in translations.items() if t},
         options=frozenset(option_tokens(text)),
         weights=concept_weights(text, language),
+        counted=counted_words(text) if COUNTED_CHECK else (),
     )
+
+
+COUNTED_CHECK = True
+_HOW_MANY = re.compile(r"\b(how\s+many|wie\s*viele[nrs]?)\s+", re.IGNORECASE)
+
+
+def counted_words(text: str) -> tuple[str, ...]:
+    """What a "how many" question counts: the noun after "wie viele" (German capitalises it), or the words after
+    "how many" up to the first function word. "Wie viele Zeichen darf …" counts "zeichen", "How many failed login
+    attempts …" "failed", "login" and "attempts"."""
+    match = _HOW_MANY.search(text)
+    if match is None:
+        return ()
+    german = match.group(1).lower().startswith("wie")
+    found: list[str] = []
+    for token in list(iter_tokens(text[match.end():]))[:3]:
+        word = fold(token.text)
+        if word in STOPWORDS or len(word) < 2:
+            break
+        if german and not token.text[:1].isupper():
+            continue  # an adjective before the noun ("fehlgeschlagenen Anmeldeversuchen")
+        found.append(word)
+        if german:
+            break
+    return tuple(found)
 
 
 # German capitalises nouns: a noun names what the question is about; verbs and adjectives often only frame it.
@@ -296,6 +323,10 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind is None or kind == "definition":
         return True
     if kind == "quantity":
+        if (question.counted and detect_language(sentence) == question.language
+                and not _mentions(question, question.counted, f"{context}\n{sentence}")):
+            return False  # "Wie viele Zeichen …": a number of something else does not answer it (checked in
+            # the question's language only: the lexicon's few translations of a word often miss the one used)
         return bool(_quantities(sentence)) or bool(_OFTEN.search(question.text) and _DATE.search(sentence))
     if kind == "money":
         return bool(_quantities(sentence)) and bool(_CURRENCY.search(sentence))
@@ -313,6 +344,14 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
         return True
     # person, organisation, place: a name the question did not bring along
     return bool(names(sentence) - question.names - set(question.words))
+
+
+def _mentions(question: Question, words: tuple[str, ...], text: str) -> bool:
+    """Whether the text holds one of the words or one of their translations."""
+    matcher = TermMatcher.of([text])
+    return any(matcher.has_word(w) or any(matcher.has_word(t) for t in question.translations.get(w, ()))
+               or any(matcher.has_word(w[i:]) for i in range(4, len(w) - 4))  # a compound's head ("…versuchen")
+               for w in words)
 
 
 def _quantities(sentence: str) -> list[float]:
