@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     from rag.config import EmbedSettings
 
 BUNDLED_PREFIX = "bundled:"
-# torch: the model's own fp32 weights. onnx: the same model exported to ONNX by sentence-transformers, with ONNX
-# Runtime's BERT fusions, fp32. onnx-int8: that export quantised to int8 weights (dynamic quantisation: activations are
-# quantised per call, so no calibration data).
+# torch: the model's own fp32 weights. onnx (the default): the same model exported to ONNX by sentence-transformers
+# with ONNX Runtime's BERT fusions, fp32: torch's hit@5 and MRR@10 on every eval set, encoded faster
+# (evals/reports/backends.md). onnx-int8: that export quantised to int8 weights (dynamic quantisation: activations are
+# quantised per call, so no calibration data); faster still, but outside the quality budget of issue 16, so opt-in.
 BACKENDS = ("torch", "onnx", "onnx-int8")
 ONNX_BACKENDS = ("onnx", "onnx-int8")
 # Bump when the export steps below change: a cached export made by other steps is then made again.
