@@ -117,8 +117,7 @@ def run(config: BenchConfig, out: Path, sections: list[str], busy: int = 0) -> d
         reference = embedder if embedder.backend == "torch" else with_backend("torch")
         results["meta"]["embed_backend"] = embedder.backend
         # The ingest is measured with every backend: the configured one, then the others (torch is the reference).
-        others = [reference] if reference is not embedder else [
-            with_backend(b) for b in BACKENDS if b != embedder.backend]
+        others = [reference if b == "torch" else with_backend(b) for b in BACKENDS if b != embedder.backend]
         corpus = real_corpus(work, config.min_chunks, config.haystack_docs, settings.chunk)
         queries = benchmark_queries(corpus)
         seed_files = sorted(p for p in SEED_DOCUMENTS.iterdir() if p.suffix in (".md", ".txt"))

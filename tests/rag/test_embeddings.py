@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rag.embeddings import MANIFEST, Embedder, OnnxInt8Export
+from rag.embeddings import MANIFEST, Embedder, OnnxExport
 
 
 class LengthEmbedder(Embedder):
@@ -40,7 +40,7 @@ def test_the_real_model_gives_the_same_vector_alone_and_in_a_batch(embedder) -> 
     together = embedder.embed_batch(texts)
     # int8 dynamic quantisation scales activations per call (over the whole padded batch), so a text's vector
     # moves a little with its batch companions: measured 0.993 here, against 0.9999 for fp32.
-    same = 0.999 if embedder.backend == "torch" else 0.99
+    same = 0.99 if embedder.backend == "onnx-int8" else 0.999
     for text, vector in zip(texts, together, strict=True):
         assert float(np.dot(embedder.embed_query(text), vector)) > same
 
@@ -70,7 +70,7 @@ def test_the_real_model_tokenizes_once_and_matches_sentence_transformers(embedde
     by word pieces: an id of 19 characters is 18 pieces, an English sentence of 47 characters 14."""
     texts = ["the cat sat on the mat and then the dog came in", "a8f3-9c2e-77b1-04dd",
              "Wie viele H20-GPUs will Nvidia in diesem Jahr nach China liefern? " * 30, "Huawei baut den Ascend 910C."]
-    if embedder.backend == "torch":  # int8 activations are quantised per batch, so only fp32 can match exactly
+    if embedder.backend != "onnx-int8":  # int8 activations are quantised per batch, so only fp32 can match exactly
         reference = np.asarray(embedder._model.encode(texts, batch_size=embedder.batch_size,
                                                       normalize_embeddings=True, show_progress_bar=False))
         np.testing.assert_allclose(embedder.embed_batch(texts), reference, atol=1e-5)
@@ -103,14 +103,16 @@ def test_an_unknown_backend_fails_at_start_up_with_the_valid_ones(monkeypatch: p
     from rag.config import EmbedSettings, load_settings
     from rag.embeddings import EmbeddingError, make_embedder
 
-    with pytest.raises(EmbeddingError, match="unknown embedding backend 'tensorrt'; valid: torch, onnx-int8"):
+    with pytest.raises(EmbeddingError, match="unknown embedding backend 'tensorrt'; valid: torch, onnx, onnx-int8"):
         make_embedder(EmbedSettings.model_construct(backend="tensorrt"))  # settings that skipped validation
     monkeypatch.setenv("QUELLE_EMBED__BACKEND", "tensorrt")
-    with pytest.raises(ValidationError, match="'torch' or 'onnx-int8'"):
+    with pytest.raises(ValidationError, match="'torch', 'onnx' or 'onnx-int8'"):
         load_settings()
 
 
-def test_the_configured_backend_is_the_one_loaded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_the_configured_backend_is_the_one_loaded(backend: str, monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
     import rag.embeddings
     from rag.config import load_settings
     from rag.embeddings import make_embedder
@@ -129,14 +131,15 @@ def test_the_configured_backend_is_the_one_loaded(monkeypatch: pytest.MonkeyPatc
         return Model()
 
     monkeypatch.setattr(rag.embeddings, "_load", fake_load)
-    monkeypatch.setenv("QUELLE_EMBED__BACKEND", "onnx-int8")
+    monkeypatch.setenv("QUELLE_EMBED__BACKEND", backend)
     monkeypatch.setenv("QUELLE_EMBED__CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("QUELLE_EMBED__THREADS", "1")
-    assert make_embedder(load_settings().embed).backend == "onnx-int8"
-    assert loaded == [("onnx-int8", tmp_path, 1)]
+    embedder = make_embedder(load_settings().embed)
+    assert embedder.backend == backend and embedder._session is not None  # ONNX Runtime's session, run directly
+    assert loaded == [(backend, tmp_path, 1)]
 
 
-class FakeExport(OnnxInt8Export):
+class FakeExport(OnnxExport):
     """The cache logic over a stand-in export: two small files instead of sentence-transformers' ONNX files."""
 
     writes = 0
@@ -170,8 +173,22 @@ def test_the_export_is_made_once_checked_on_load_and_made_again_when_corrupt(tmp
     assert FakeExport(source, tmp_path / "cache").ensure() != target and FakeExport.writes == 4
 
 
+def test_each_onnx_backend_has_its_own_export(tmp_path: Path) -> None:
+    from rag.embeddings import EmbeddingError
+
+    source = tmp_path / "model"
+    source.mkdir()
+    (source / "model.safetensors").write_bytes(b"fp32 weights")
+    FakeExport.writes = 0
+    fp32, int8 = (FakeExport(source, tmp_path / "cache", b).ensure() for b in ("onnx", "onnx-int8"))
+    assert fp32.parent.name == "onnx" and int8.parent.name == "onnx-int8" and FakeExport.writes == 2
+    assert fp32.name != int8.name  # the quantisation is part of the key
+    with pytest.raises(EmbeddingError, match="no ONNX export for backend 'torch'; ONNX backends: onnx, onnx-int8"):
+        FakeExport(source, tmp_path / "cache", "torch")
+
+
 def test_a_failed_export_leaves_nothing_behind(tmp_path: Path) -> None:
-    class Failing(OnnxInt8Export):
+    class Failing(OnnxExport):
         def _write(self, folder: Path) -> None:
             (folder / "onnx").mkdir()
             (folder / "onnx" / "partial.onnx").write_bytes(b"half")
@@ -209,28 +226,30 @@ def test_only_matmuls_with_weights_are_quantised(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_onnx_int8_agrees_with_torch_fp32(embedder) -> None:  # type: ignore[no-untyped-def]
-    """The real export (sentence-transformers, offline from the installed model) against the fp32 model."""
+@pytest.mark.parametrize(("backend", "lowest", "attention"), [("onnx", 0.999, "Attention"),
+                                                              ("onnx-int8", 0.98, "QAttention")])
+def test_the_onnx_backends_agree_with_torch_fp32(embedder, backend: str, lowest: float,  # type: ignore[no-untyped-def]
+                                                 attention: str) -> None:
+    """The real export (sentence-transformers, offline from the installed model) against the fp32 model: the fused
+    fp32 export gives torch's vectors, the int8 one comes close."""
+    import onnx as onnx_format
+
     from rag.config import load_settings
-    from rag.embeddings import make_embedder
+    from rag.embeddings import make_embedder, resolve_model_path
 
     texts = ["Huawei baut den Ascend 910C.",
              "ByteDance spent two billion dollars on Nvidia chips last year, Reuters said.",
              "Wie viele H20-GPUs will Nvidia in diesem Jahr nach China liefern?",
              "The export rules cover chips made with American tools."]
-    torch = make_embedder(load_settings(embed={"backend": "torch"}).embed)
-    onnx = embedder if embedder.backend == "onnx-int8" else make_embedder(
-        load_settings(embed={"backend": "onnx-int8"}).embed)
+    torch = embedder if embedder.backend == "torch" else make_embedder(load_settings(embed={"backend": "torch"}).embed)
+    onnx = embedder if embedder.backend == backend else make_embedder(load_settings(embed={"backend": backend}).embed)
     cosines = np.sum(torch.embed_batch(texts) * onnx.embed_batch(texts), axis=1)
     assert onnx.dimension == torch.dimension == 384
-    assert cosines.min() >= 0.98, cosines
-    import onnx as onnx_format
+    assert cosines.min() >= lowest, cosines
 
-    from rag.config import load_settings
-    from rag.embeddings import resolve_model_path
-
-    export = OnnxInt8Export(Path(resolve_model_path(onnx.name)), load_settings().embed.export_dir())
-    graph = onnx_format.load(str(export.ensure() / export.file_name)).graph
-    nodes = [n.op_type for n in graph.node]
-    assert nodes.count("QAttention") == 6 and "MatMul" not in nodes  # each layer's attention fused, int8 weights
+    export = OnnxExport(Path(resolve_model_path(onnx.name)), load_settings().embed.export_dir(), backend)
+    nodes = [n.op_type for n in onnx_format.load(str(export.ensure() / export.file_name)).graph.node]
+    assert nodes.count(attention) == 6  # each layer's attention fused
+    quantised = {"MatMulInteger", "DynamicQuantizeLinear"} & set(nodes)
+    assert (not quantised and "MatMul" in nodes) if backend == "onnx" else (quantised and "MatMul" not in nodes)
     assert float(np.linalg.norm(onnx.embed_query(texts[0]))) == pytest.approx(1.0, abs=1e-5)
