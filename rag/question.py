@@ -265,11 +265,12 @@ def counted_words(text: str) -> tuple[str, ...]:
         return ()
     german = match.group(1).lower().startswith("wie")
     found: list[str] = []
-    for token in list(iter_tokens(text[match.end():]))[:3]:
-        word = fold(token.text)
-        if word in STOPWORDS or len(word) < 2:
+    for raw in text[match.end():].split()[:3]:
+        raw = raw.strip("?!.,;:»«\"'()")
+        word = fold(raw.split("-")[-1])  # a hyphenated compound counts by its head: "Ascend-910B-Chips", "chips"
+        if not word or word in STOPWORDS or len(word) < 2:
             break
-        if german and not token.text[:1].isupper():
+        if german and not raw[:1].isupper():
             continue  # an adjective before the noun ("fehlgeschlagenen Anmeldeversuchen")
         found.append(word)
         if german:
