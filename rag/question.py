@@ -267,12 +267,12 @@ def counted_words(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for raw in text[match.end():].split()[:3]:
         raw = raw.strip("?!.,;:»«\"'()")
-        word = fold(raw.split("-")[-1])  # a hyphenated compound counts by its head: "Ascend-910B-Chips", "chips"
-        if not word or word in STOPWORDS or len(word) < 2:
+        parts = [fold(p) for p in raw.split("-") if len(p) >= 2]  # "Ascend-910B-Chips": any of its parts counts
+        if not parts or fold(raw) in STOPWORDS:
             break
         if german and not raw[:1].isupper():
             continue  # an adjective before the noun ("fehlgeschlagenen Anmeldeversuchen")
-        found.append(word)
+        found.extend(parts)
         if german:
             break
     return tuple(found)
