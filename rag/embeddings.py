@@ -314,7 +314,7 @@ def _fuse(source: Path, target: Path) -> None:
     """ONNX Runtime's BERT fusions: each layer's attention becomes one Attention node, its GELU one BiasGelu, its
     residual adds and layer norms SkipLayerNormalization; 656 nodes become 124 for all-MiniLM-L6-v2. A model of
     another shape keeps whatever does not match. With attention fused, its query-key and weights-value products
-    stay fp32 inside the quantised QAttention, and a one-query encode drops from 5.8-6.1 to 4.0-4.9 ms here."""
+    stay fp32 inside the quantised QAttention. Encode times per backend: evals/reports/backends.md."""
     from onnxruntime.transformers.optimizer import optimize_model
 
     optimize_model(str(source), model_type="bert", num_heads=0, hidden_size=0, opt_level=1).save_model_to_file(

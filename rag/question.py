@@ -248,11 +248,10 @@ def analyse(text: str) -> Question:
         translations={w: t for w, t in translations.items() if t},
         options=frozenset(option_tokens(text)),
         weights=concept_weights(text, language),
-        counted=counted_words(text) if COUNTED_CHECK else (),
+        counted=counted_words(text),
     )
 
 
-COUNTED_CHECK = True
 _HOW_MANY = re.compile(r"\b(how\s+many|wie\s*viele[nrs]?)\s+", re.IGNORECASE)
 
 
