@@ -192,6 +192,9 @@ _ROLE = re.compile(
     re.IGNORECASE,
 )
 _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
+# A year after a word of time is a date, not a quantity: "bis 2026 Speicher produzieren" counts no memory.
+_YEAR = re.compile(r"\b(bis|seit|im|in|ab|vor|nach|jahre?s?|anfang|ende|mitte|until|by|since|from|before|after|year|"
+                   r"early|late|end|of)\s+(1[6-9]|20)\d\d\b", re.IGNORECASE)
 _OFTEN = re.compile(r"\b(wie\s+oft|how\s+often)\b", re.IGNORECASE)
 # Numbers that only point somewhere: a manual section ("passwd(5)") or a section, table or figure number.
 _REFERENCE_NUMBER = re.compile(
@@ -215,6 +218,8 @@ class Question:
     options: frozenset[str] = frozenset()  # command-line options the question names ("-h", "--inodes")
     weights: dict[str, float] = field(default_factory=dict)  # how much each content word says what is asked
     counted: tuple[str, ...] = ()  # what "how many" counts ("Zeichen", "seconds"): a number must be of this
+    # the counted words in the other language, more senses than `translations` keeps ("lines": … "zeile")
+    counted_translations: tuple[str, ...] = ()
 
     @property
     def other_language(self) -> str:
@@ -238,6 +243,7 @@ def analyse(text: str) -> Question:
     other = "en" if language == "de" else "de"
     asked = names(text, language)
     translations = {w: tuple(translate(w, language, other)) for w in words}
+    counted = counted_words(text)
     return Question(
         text=text,
         language=language,
@@ -248,17 +254,20 @@ def analyse(text: str) -> Question:
         translations={w: t for w, t in translations.items() if t},
         options=frozenset(option_tokens(text)),
         weights=concept_weights(text, language),
-        counted=counted_words(text),
+        counted=counted,
+        counted_translations=tuple(dict.fromkeys(
+            t for w in counted for t in translate(w, language, other, COUNTED_SENSES) if t not in STOPWORDS)),
     )
 
 
-_HOW_MANY = re.compile(r"\b(how\s+many|wie\s*viele[nrs]?)\s+", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\b(how\s+(?:many|much)|wie\s*viele?[nrs]?)\s+", re.IGNORECASE)
+COUNTED_SENSES = 8  # translations of a counted word looked for: the lexicon's most common senses come first
 
 
 def counted_words(text: str) -> tuple[str, ...]:
-    """What a "how many" question counts: the noun after "wie viele" (German capitalises it), or the words after
-    "how many" up to the first function word. "Wie viele Zeichen darf …" counts "zeichen", "How many failed login
-    attempts …" "failed", "login" and "attempts"."""
+    """What a "how many" (or "how much") question counts: the noun after "wie viele" (German capitalises it), or
+    the words after "how many" up to the first function word. "Wie viele Zeichen darf …" counts "zeichen",
+    "How many failed login attempts …" "failed", "login" and "attempts"."""
     match = _HOW_MANY.search(text)
     if match is None:
         return ()
@@ -266,7 +275,8 @@ def counted_words(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for raw in text[match.end():].split()[:3]:
         raw = raw.strip("?!.,;:»«\"'()")
-        parts = [fold(p) for p in raw.split("-") if len(p) >= 2]  # "Ascend-910B-Chips": any of its parts counts
+        parts = [fold(p) for p in raw.split("-") if len(p) >= 2 and fold(p) not in STOPWORDS]  # "Ascend-910B-Chips":
+        # any of its parts counts ("on-board": "board")
         if not parts or fold(raw) in STOPWORDS:
             break
         if german and not raw[:1].isupper():
@@ -323,11 +333,10 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind is None or kind == "definition":
         return True
     if kind == "quantity":
-        if (question.counted and detect_language(sentence) == question.language
-                and not _mentions(question, question.counted, f"{context}\n{sentence}")):
-            return False  # "Wie viele Zeichen …": a number of something else does not answer it (checked in
-            # the question's language only: the lexicon's few translations of a word often miss the one used)
-        return bool(_quantities(sentence)) or bool(_OFTEN.search(question.text) and _DATE.search(sentence))
+        if question.counted and not _mentions(question, f"{context}\n{sentence}"):
+            return False  # "Wie viele Zeichen …": a number of something else does not answer it
+        stated = _quantities(_YEAR.sub(" ", sentence))
+        return bool(stated) or bool(_OFTEN.search(question.text) and _DATE.search(sentence))
     if kind == "money":
         return bool(_quantities(sentence)) and bool(_CURRENCY.search(sentence))
     if kind == "date":
@@ -346,12 +355,11 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     return bool(names(sentence) - question.names - set(question.words))
 
 
-def _mentions(question: Question, words: tuple[str, ...], text: str) -> bool:
-    """Whether the text holds one of the words or one of their translations."""
+def _mentions(question: Question, text: str) -> bool:
+    """Whether the text holds one of the words the question counts, or one of their translations."""
     matcher = TermMatcher.of([text])
-    return any(matcher.has_word(w) or any(matcher.has_word(t) for t in question.translations.get(w, ()))
-               or any(matcher.has_word(w[i:]) for i in range(4, len(w) - 4))  # a compound's head ("…versuchen")
-               for w in words)
+    return any(matcher.has_word(w) or any(matcher.has_word(w[i:]) for i in range(4, len(w) - 4))  # "…versuchen"
+               for w in question.counted + question.counted_translations)
 
 
 def _quantities(sentence: str) -> list[float]:

@@ -14,6 +14,8 @@ from rag.question import analyse, counted_words, states
     ("How many failed login attempts are allowed?", ("failed", "login", "attempts")),
     ("Wie viele Ascend-910B-Chips hat Baidu bestellt?", ("ascend", "910b", "chips")),
     ("Was kostet ein Chip?", ()),
+    ("How much on-board memory does the chip have?", ("board", "memory")),
+    ("Wie viel Speicher belegt ein Eintrag?", ("speicher",)),
 ])
 def test_what_how_many_counts(question: str, counted: tuple[str, ...]) -> None:
     assert counted_words(question) == counted
@@ -29,7 +31,18 @@ def test_a_number_of_something_else_does_not_answer_how_many() -> None:
     assert states("quantity", "Nach 5 fehlgeschlagenen Versuchen wird die Adresse gesperrt.", "", q)
 
 
-def test_across_languages_the_count_is_not_required() -> None:
-    # the lexicon's few translations of "lines" miss "Zeilen": a German number still answers an English question
+def test_across_languages_the_count_is_found_by_its_translations() -> None:
+    # "lines" is "Zeile" only in the lexicon's fourth sense: the counted words are looked for in more senses
     q = analyse("How many lines does tail print by default?")
     assert states("quantity", "Die letzten 10 Zeilen jeder DATEI auf der Standardausgabe ausgeben.", "", q)
+    assert not states("quantity", "Das Paket wurde 2127 mal installiert.", "", q)
+    # a function word of the question ("on" in "on-board") is no count, nor is its translation ("an")
+    q = analyse("How much on-board memory does the chip have?")
+    assert not states("quantity", "Huawei schickt Muster an zwei Serverfirmen.", "", q)
+    assert states("quantity", "Der Chip hat 64 GB Speicher.", "", q)
+
+
+def test_a_year_after_a_word_of_time_is_no_quantity() -> None:
+    q = analyse("How much memory does the chip have?")
+    assert not states("quantity", "Ein Konsortium soll bis 2026 High-Bandwidth Memory produzieren.", "", q)
+    assert states("quantity", "Der Chip hat 2048 MB Memory.", "", q)
