@@ -195,6 +195,13 @@ _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
 # A year after a word of time is a date, not a quantity: "bis 2026 Speicher produzieren" counts no memory.
 _YEAR = re.compile(r"\b(bis|seit|im|in|ab|vor|nach|jahre?s?|anfang|ende|mitte|until|by|since|from|before|after|year|"
                    r"early|late|end|of)\s+(1[6-9]|20)\d\d\b", re.IGNORECASE)
+_HOW_LONG = re.compile(r"\b(how\s+long|wie\s+lange?)\b", re.IGNORECASE)
+_UNIT = re.compile(
+    r"\d\s*(ms|s|sek|min|h|std|d|kb|mb|gb|kib|mib|gib|b)\b|\b(sekunden?|seconds?|minuten?|minutes?|stunden?|hours?|"
+    r"tage?n?|days?|wochen?|weeks?|monate?n?|months?|jahre?n?|years?|nächte|nights?|zeichen|characters?|bytes?|bits?|"
+    r"zeilen?|lines?|spalten?|columns?|kilobytes?|megabytes?|gigabytes?|meter|kilometer)\b",
+    re.IGNORECASE,
+)
 _OFTEN = re.compile(r"\b(wie\s+oft|how\s+often)\b", re.IGNORECASE)
 # Numbers that only point somewhere: a manual section ("passwd(5)") or a section, table or figure number.
 _REFERENCE_NUMBER = re.compile(
@@ -335,6 +342,8 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind == "quantity":
         if question.counted and not _mentions(question, f"{context}\n{sentence}"):
             return False  # "Wie viele Zeichen …": a number of something else does not answer it
+        if _HOW_LONG.search(question.text) and not _UNIT.search(sentence):
+            return False  # "Wie lange …": a time or a length, not any number ("V:111, I:125")
         stated = _quantities(_YEAR.sub(" ", sentence))
         return bool(stated) or bool(_OFTEN.search(question.text) and _DATE.search(sentence))
     if kind == "money":

@@ -46,3 +46,12 @@ def test_a_year_after_a_word_of_time_is_no_quantity() -> None:
     q = analyse("How much memory does the chip have?")
     assert not states("quantity", "Ein Konsortium soll bis 2026 High-Bandwidth Memory produzieren.", "", q)
     assert states("quantity", "Der Chip hat 2048 MB Memory.", "", q)
+
+
+def test_how_long_asks_for_a_time_or_a_length() -> None:
+    q = analyse("How long does fail2ban ban an address by default?")
+    assert not states("quantity", "fail2ban\tV:111, I:125\t2127\tIP-Adressen sperren", "", q)
+    assert states("quantity", "Eine Adresse wird für 600 Sekunden gesperrt.", "", q)
+    assert states("quantity", "Die Sperre dauert 10 min.", "", q)
+    q = analyse("Wie lang darf eine Zeile höchstens sein?")
+    assert states("quantity", "Eine Zeile darf höchstens 2048 Zeichen lang sein.", "", q)
