@@ -22,8 +22,8 @@ _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ),
     (
         "quantity",
-        r"\b(wie\s+(viel\w*|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark|oft)|wieviel\w*"
-        r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy|often)|what\s+(share|percentage|number|size)"
+        r"\b(wie\s+(viel\w*|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark|oft|häufig)|wieviel\w*"
+        r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy|often|frequently)|what\s+(share|percentage|number|size)"
         r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl|wert|\S*version)|which\s+(\S+\s+)?version|what\s+(\S+\s+)?"
         r"(version|value)|(maximum|minimum|largest|smallest|highest|lowest|biggest)\s+(\S+\s+)?(number|size|length"
         r"|value|amount|count|version)|höchstens|mindestens|maximal\w*|minimal\w*|at\s+(most|least))\b",
@@ -202,7 +202,7 @@ _UNIT = re.compile(
     r"zeilen?|lines?|spalten?|columns?|kilobytes?|megabytes?|gigabytes?|meter|kilometer)\b",
     re.IGNORECASE,
 )
-_OFTEN = re.compile(r"\b(wie\s+oft|how\s+often)\b", re.IGNORECASE)
+_OFTEN = re.compile(r"\b(wie\s+(oft|häufig)|how\s+(often|frequently))\b", re.IGNORECASE)
 # Numbers that only point somewhere: a manual section ("passwd(5)") or a section, table or figure number.
 _REFERENCE_NUMBER = re.compile(
     r"\b[\w.+-]+\(\d\w?\)|\b(abschnitt|section|kapitel|chapter|tabelle|table|abbildung|figure|beispiel|example)"

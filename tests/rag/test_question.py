@@ -55,3 +55,10 @@ def test_how_long_asks_for_a_time_or_a_length() -> None:
     assert states("quantity", "Die Sperre dauert 10 min.", "", q)
     q = analyse("Wie lang darf eine Zeile höchstens sein?")
     assert states("quantity", "Eine Zeile darf höchstens 2048 Zeichen lang sein.", "", q)
+
+
+def test_how_frequently_is_how_often() -> None:
+    q = analyse("Wie häufig werden Änderungen am Schlüsselring eingespielt?")
+    assert q.asks == "quantity"
+    assert states("quantity", "Aktualisierungen werden mindestens einmal monatlich eingespielt.", "", q)
+    assert analyse("How frequently is testing updated?").asks == "quantity"
