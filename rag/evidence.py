@@ -29,6 +29,7 @@ RANK_WEIGHT = 0.10
 TYPE_BONUS = 0.12  # the sentence states what the question asks for (a number, a date, an option, …)
 TITLE_BONUS = 0.10  # the question names the sentence's document (a word of its title: "tar", "Bytedance")
 OPTION_BONUS = 0.30  # the sentence describes the command-line option the question names ("-h", "--all")
+BACK_MATTER_PENALTY = 0.15  # a sentence of back matter (see also, copyright, authors) the question does not ask about
 POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and later sentences of a section
 # Answerability: half the best sentence's cosine to the question, half the share of the question's words
 # that occur anywhere in the retrieved passages. Refusal compares this with AnswerSettings.refuse_below.
@@ -38,6 +39,12 @@ TITLE_LIKE_CHARS = 90  # a line this short without final punctuation reads as a 
 TYPE_CHECKED = 2  # the best this many sentences are checked for the kind of answer asked for (chosen on the dev splits)
 MIN_COMPOUND_PART = 4  # letters of each part when a German compound is split to find its parts
 LEAD_IN_FOLLOW = 240  # a sentence ending in ":" takes the blocks after it, this many characters at most
+# Back matter: where a document points elsewhere or says who made it, not what it is about.
+_BACK_MATTER = re.compile(
+    r"^\W*(siehe\s+auch|see\s+also|copyright|lizenz|license|licence|autor(en)?|authors?|fehler\s+melden|"
+    r"reporting\s+bugs|bugs|übersetzung|translation|danksagung(en)?|acknowledge?ments?|colophon|kolophon)\W*$",
+    re.IGNORECASE,
+)
 _CAPTION = re.compile(r"\s*(tabelle|table|abbildung|figure|beispiel|example)\s+[\d.]+", re.IGNORECASE)
 # When the best sentence opens a section whose heading matches this well, the next sentence of that section is
 # quoted too (the first sentence under a heading often only announces the answer).
@@ -183,6 +190,9 @@ def select_evidence(
     # A heading is read with its document's title: "Was macht -h bei df?" names the page in the title.
     contexts = sorted({(c.heading, c.passage.title) for c in items if c.heading})
     heading_lexical = dict(zip(contexts, lexical_scores(question, [f"{t} {h}" for h, t in contexts]), strict=True))
+    # back matter the question does not ask about ("Wer hat tar geschrieben?" asks about AUTOR)
+    back = [h for h in headings if _BACK_MATTER.match(h)]
+    back_matter = {h for h, lex in zip(back, lexical_scores(question, back), strict=True) if lex == 0.0}
     scored: list[tuple[float, Candidate, float]] = []
     titled: dict[str, bool] = {}
     for c, cos, lex in zip(items, dense, lexical, strict=True):
@@ -200,6 +210,7 @@ def select_evidence(
             + RANK_WEIGHT / (1 + c.rank)
             + (TITLE_BONUS if named else 0.0)
             + (OPTION_BONUS if named_option else 0.0)
+            - (BACK_MATTER_PENALTY if c.heading in back_matter else 0.0)
             + (TYPE_BONUS if question.asks not in (None, "definition") and states(question.asks, c.text, c.heading,
                                                                                question) else 0.0)
         )

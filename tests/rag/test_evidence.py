@@ -103,3 +103,27 @@ def test_no_passages_no_evidence() -> None:
     analysed = analyse("Was?")
     empty = select_evidence(analysed, [], SentenceVectors(EMBEDDER, 1000), EMBEDDER.embed_query("Was?"), 3)
     assert empty.evidence == [] and empty.support == 0.0
+
+
+BACK = """apt
+
+BESCHREIBUNG
+
+    Mit apt install wird ein Paket aus dem Archiv installiert.
+
+SIEHE AUCH
+
+    Wie ein Paket mit apt installiert wird, beschreibt auch https://example.org/apt.
+
+AUTOR
+
+    Das Paket apt wurde von Jason Gunthorpe geschrieben.
+"""
+
+
+def test_back_matter_is_evidence_only_when_the_question_asks_about_it() -> None:
+    selection = select("Wie wird ein Paket mit apt installiert?", text=BACK)
+    assert selection.evidence[0].quote.startswith("Mit apt install wird")
+    assert not selection.evidence[0].quote.startswith("Wie ein Paket")
+    # "Wer ist der Autor von apt?" names the AUTOR section: no penalty there
+    assert select("Wer ist der Autor von apt?", text=BACK).evidence[0].quote.startswith("Das Paket apt wurde")
