@@ -45,6 +45,9 @@ _BACK_MATTER = re.compile(
     r"reporting\s+bugs|bugs|übersetzung|translation|danksagung(en)?|acknowledge?ments?|colophon|kolophon)\W*$",
     re.IGNORECASE,
 )
+# An optional or alternative argument group of a usage line: "[-S Endung]", "{--diff|--compare}".
+_USAGE_GROUP = re.compile(r"\[[^\[\]\n]{1,60}\]|\{[^{}\n]{1,60}\|[^{}\n]{1,60}\}")
+USAGE_GROUPS = 2
 _CAPTION = re.compile(r"\s*(tabelle|table|abbildung|figure|beispiel|example)\s+[\d.]+", re.IGNORECASE)
 # When the best sentence opens a section whose heading matches this well, the next sentence of that section is
 # quoted too (the first sentence under a heading often only announces the answer).
@@ -165,6 +168,9 @@ def _is_evidence(text: str, title: str, after_option: bool) -> bool:
     stripped = text.strip()
     if len(stripped) < MIN_SENTENCE_CHARS or stripped.endswith("?") or instructs_the_model(stripped):
         return False
+    if stripped[-1] not in ".!" and len(_USAGE_GROUP.findall(stripped)) >= USAGE_GROUPS:
+        return False  # a usage line ("gzip [ -acdf ] [-S Endung] [ Name … ]") is context: it says no more than the page
+
     if _collapsed(stripped) == _collapsed(title) and stripped[-1] not in ".!":
         return False  # the title is context (a title taken from a document's first sentence still is a sentence)
     title_like = (len(stripped) <= TITLE_LIKE_CHARS and stripped[-1] not in ".!:;)\"'»“”"

@@ -40,8 +40,9 @@ _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ),
     (
         "option",
-        r"\b(welche[mnrs]?\s+(option|schalter|parameter|flag|argument)\w*|which\s+(option|switch|flag|parameter|argument)s?"
-        r"|what\s+(option|switch|flag)s?)\b",
+        r"\b(welche[mnrs]?\s+(option|schalter|parameter|flag|argument)\w*|welche[mnrs]?\s+(\S+\s+)?(\S+-)?"
+        r"(option|schalter)\w*|which\s+(option|switch|flag|parameter|argument)s?|(which|what)\s+(\S+\s+)?"
+        r"(option|switch|flag)s?)\b",
     ),
     (
         "command",

@@ -127,3 +127,16 @@ def test_back_matter_is_evidence_only_when_the_question_asks_about_it() -> None:
     assert not selection.evidence[0].quote.startswith("Wie ein Paket")
     # "Wer ist der Autor von apt?" names the AUTOR section: no penalty there
     assert select("Wer ist der Autor von apt?", text=BACK).evidence[0].quote.startswith("Das Paket apt wurde")
+
+
+def test_a_usage_line_is_context_not_evidence() -> None:
+    text = """ÜBERSICHT
+       gzip [ -acdfhklLnNrtvV19 ] [-S Endung] [ Name … ]
+       zcat [ -fhLV ] [ Name … ]
+
+BESCHREIBUNG
+       zcat ist mit gunzip -c identisch.
+"""
+    texts = [c.text for c in candidates([passage_of(text, detect_outline(text))])]
+    assert not any("[-S Endung]" in t for t in texts)
+    assert "zcat ist mit gunzip -c identisch." in texts

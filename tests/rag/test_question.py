@@ -62,3 +62,9 @@ def test_how_frequently_is_how_often() -> None:
     assert q.asks == "quantity"
     assert states("quantity", "Aktualisierungen werden mindestens einmal monatlich eingespielt.", "", q)
     assert analyse("How frequently is testing updated?").asks == "quantity"
+
+
+def test_an_option_question_may_name_the_command_first() -> None:
+    assert analyse("Which tar option compresses the archive with gzip?").asks == "option"
+    assert analyse("Welche tar-Option komprimiert mit gzip?").asks == "option"
+    assert analyse("Which kernel parameters can be used from the boot menu?").asks is None  # not a command's option
