@@ -196,6 +196,7 @@ _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
 # A year after a word of time is a date, not a quantity: "bis 2026 Speicher produzieren" counts no memory.
 _YEAR = re.compile(r"\b(bis|seit|im|in|ab|vor|nach|jahre?s?|anfang|ende|mitte|until|by|since|from|before|after|year|"
                    r"early|late|end|of)\s+(1[6-9]|20)\d\d\b", re.IGNORECASE)
+_HOW_MUCH = re.compile(r"\b(how\s+much|wie\s*viel)\b", re.IGNORECASE)
 _HOW_LONG = re.compile(r"\b(how\s+long|wie\s+lange?)\b", re.IGNORECASE)
 _UNIT = re.compile(
     r"\d\s*(ms|s|sek|min|h|std|d|kb|mb|gb|kib|mib|gib|b)\b|\b(sekunden?|seconds?|minuten?|minutes?|stunden?|hours?|"
@@ -341,8 +342,10 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind is None or kind == "definition":
         return True
     if kind == "quantity":
-        if question.counted and not _mentions(question, f"{context}\n{sentence}"):
-            return False  # "Wie viele Zeichen …": a number of something else does not answer it
+        if question.counted and not _mentions(question, f"{context}\n{sentence}") and not (
+                _HOW_MUCH.search(question.text) and (_UNIT.search(sentence) or _CURRENCY.search(sentence))):
+            return False  # "Wie viele Zeichen …": a number of something else does not answer it; "how much" is
+            # often said in a unit alone ("Wie viel Geld …": "2 Milliarden Dollar")
         if _HOW_LONG.search(question.text) and not _UNIT.search(sentence):
             return False  # "Wie lange …": a time or a length, not any number ("V:111, I:125")
         stated = _quantities(_YEAR.sub(" ", sentence))

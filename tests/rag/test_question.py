@@ -68,3 +68,11 @@ def test_an_option_question_may_name_the_command_first() -> None:
     assert analyse("Which tar option compresses the archive with gzip?").asks == "option"
     assert analyse("Welche tar-Option komprimiert mit gzip?").asks == "option"
     assert analyse("Which kernel parameters can be used from the boot menu?").asks is None  # not a command's option
+
+
+def test_how_much_may_be_stated_in_a_unit_alone() -> None:
+    q = analyse("Wie viel Geld hat die Firma in Hardware gesteckt?")
+    assert states("quantity", "Die Firma gab 2 Milliarden Dollar für Chips aus.", "", q)
+    assert not states("quantity", "Die Firma sprach mit zwei Quellen.", "", q)
+    q = analyse("How much revenue could the chip bring?")
+    assert states("quantity", "Der Chip könnte einen Umsatz von 12 Milliarden Dollar bringen.", "", q)
