@@ -5,11 +5,11 @@ registry record (body, sha256, version) is upserted. Readers only see chunks who
 registry, so a crash at any point leaves one complete version visible. Leftover chunks are collected later.
 
 Beside each registry record, a version marker (`doc_id::version`; no body, its metadata just the document and
-when it was written) says which version of which document may be committed: it is written before the record switches to that version and dropped after the
-record moved on or went away. Reading every marker costs milliseconds where reading the registry reads every
-document's body (Chroma keeps a record's document among its metadata): 9 ms against 430 ms for 2,000 documents of
-35 KB. So a reader that knows the versions it saw last finds the documents that changed from the markers and reads
-just their records (`registry_changes`).
+when it was written) says which version of which document may be committed: it is written before the record
+switches to that version and dropped after the record moved on or went away. Reading every marker costs
+milliseconds where reading the registry reads every document's body (Chroma keeps a record's document among its
+metadata): 9 ms against 430 ms for 2,000 documents of 35 KB. So a reader that knows the versions it saw last finds
+the documents that changed from the markers and reads just their records (`registry_changes`).
 """
 
 from __future__ import annotations
