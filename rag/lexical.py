@@ -28,7 +28,6 @@ from rag.text import analyze, detect_language
 # weighs just the columns of its terms (`make bench`, section 2, shows both).
 K1 = 1.5
 B = 0.75
-_END = np.iinfo(np.int32).max  # fills the spare capacity of a growing posting list: rows stay sorted
 
 
 class BM25Postings:
@@ -36,10 +35,15 @@ class BM25Postings:
     immutable BM25Index of the current chunks.
 
     Chunks live in slots that are only ever appended. Postings are a compact term-major base (built in one
-    vectorised pass) plus, per term, a growing list of the postings of slots added since; a removed chunk is
-    only marked dead. A snapshot holds the slot count and a copy of the live mask and document frequencies, so
-    later changes never show in it. When dead slots or appended postings outgrow the base, the next snapshot
-    compacts everything into a new base (amortised; old snapshots keep the old arrays).
+    vectorised pass) plus a few term-major segments of the slots added since, newest last; a removed chunk is
+    only marked dead. A snapshot adds the pending slots as one new segment and merges the newest segments while
+    one is not at least twice the size of the next (so there are about log2(appended / one document's
+    postings) of them, and each posting is merged that many times at most): every step is a vectorised pass
+    over the postings involved, never a Python loop over terms or over the collection. Segments are never
+    changed once made (a merge makes a new one), so a snapshot just holds the tuple of them, with the slot count
+    and a copy of the live mask and document frequencies: later changes never show in it. When dead slots or
+    appended postings outgrow the base, the next snapshot compacts everything into a new base (amortised; old
+    snapshots keep the old arrays).
 
     One writer at a time (the retriever's lock); snapshots may be read from any thread. A chunk id names one
     content version of a chunk, so a chunk that comes back (a reverted document) is revived, not analysed
@@ -64,9 +68,7 @@ class BM25Postings:
         self._n_live = 0
         self._total_len = 0
         self._base = _TermMajor.empty()  # postings of the slots present at the last compaction
-        self._grown: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # term -> (rows, tf) with spare capacity
-        self._grown_size: dict[int, int] = {}
-        self._grown_postings = 0
+        self._segments: tuple[_TermMajor, ...] = ()  # postings of slots appended since, oldest first
         self._pending = 0  # slots added but not yet in any posting list (applied at the next snapshot)
 
     def __len__(self) -> int:
@@ -133,48 +135,33 @@ class BM25Postings:
             self._apply_pending()
         return BM25Index(
             ids=self._ids, n_slots=len(self._ids), vocab=self.vocab, n_terms=len(self.vocab),
-            base=self._base, grown=self._grown, live=self._live.copy(), df=self._df[: len(self.vocab)].copy(),
+            parts=(self._base, *self._segments), live=self._live.copy(), df=self._df[: len(self.vocab)].copy(),
             lengths=self._lengths, n_live=self._n_live, total_len=self._total_len,
         )
 
     def _apply_pending(self) -> None:
         n = len(self._ids)
         dead = n - self._n_live
-        new_postings = self._grown_postings + sum(len(a) for a in self._terms[n - self._pending :])
-        if dead > max(self.compact_dead, n // 2) or new_postings > max(self.compact_postings, self._base.postings // 2):
+        appended = sum(seg.postings for seg in self._segments) + sum(len(a) for a in self._terms[n - self._pending :])
+        if dead > max(self.compact_dead, n // 2) or appended > max(self.compact_postings, self._base.postings // 2):
             self._compact()
             return
-        pairs = _TermMajor.build(self._terms[n - self._pending :], len(self.vocab), first_slot=n - self._pending)
-        for term, rows, tf in pairs.columns():
-            self._grow(term, rows, tf)
+        fresh = _TermMajor.build(self._terms[n - self._pending :], len(self.vocab), first_slot=n - self._pending)
+        segments = [*self._segments, fresh]
+        while len(segments) > 1 and segments[-2].postings < 2 * segments[-1].postings:
+            newer = segments.pop()
+            segments[-1] = segments[-1].merged(newer)
+        self._segments = tuple(segments)
         # Document frequencies of pending slots count here; a pending slot removed meanwhile was already
         # subtracted by _set_live, so the two cancel.
         self._cover_vocab()
-        self._df += pairs.df.astype(np.int32)
-        self._grown_postings += pairs.postings
+        df = fresh.df
+        self._df[: len(df)] += df.astype(np.int32)
         self._pending = 0
 
     def _cover_vocab(self) -> None:
         if len(self._df) < len(self.vocab):
             self._df = np.concatenate((self._df, np.zeros(len(self.vocab) - len(self._df), dtype=np.int32)))
-
-    def _grow(self, term: int, rows: np.ndarray, tf: np.ndarray) -> None:
-        old_rows, old_tf = self._grown.get(term, (None, None))
-        size = self._grown_size.get(term, 0)
-        if old_rows is None or old_tf is None or size + len(rows) > len(old_rows):
-            capacity = max(4, 2 * (size + len(rows)))
-            new_rows = np.full(capacity, _END, dtype=np.int32)
-            new_tf = np.zeros(capacity, dtype=np.int32)
-            if old_rows is not None and old_tf is not None:
-                new_rows[:size], new_tf[:size] = old_rows[:size], old_tf[:size]
-            new_tf[size : size + len(rows)] = tf
-            new_rows[size : size + len(rows)] = rows
-            self._grown[term] = (new_rows, new_tf)  # one assignment: a reader sees old or new, both consistent
-        else:
-            # Written past every snapshot's slot count, so no snapshot reads these cells.
-            old_tf[size : size + len(rows)] = tf
-            old_rows[size : size + len(rows)] = rows
-        self._grown_size[term] = size + len(rows)
 
     def _compact(self) -> None:
         """Rebuild: live chunks only, renumbered, in one base. New arrays throughout, so snapshots stay intact."""
@@ -220,6 +207,21 @@ class _TermMajor:
         indptr = np.concatenate(([0], np.cumsum(np.bincount(terms, minlength=n_terms))))
         return cls(indptr, (rows + first_slot).astype(np.int32), tf.astype(np.int32))
 
+    def merged(self, newer: _TermMajor) -> _TermMajor:
+        """One term-major array of this segment's postings and a newer one's, whose slots all come after this
+        one's: per term, this one's rows then the newer one's, so rows stay sorted. One vectorised pass."""
+        n_terms = max(self.n_terms, newer.n_terms)
+        mine, theirs = _padded_indptr(self.indptr, n_terms), _padded_indptr(newer.indptr, n_terms)
+        indptr = mine + theirs
+        rows = np.empty(self.postings + newer.postings, dtype=np.int32)
+        tf = np.empty_like(rows)
+        # Posting i of term t moves by the postings of t (and of the terms before t) the other side holds first.
+        at = np.arange(self.postings) + np.repeat(theirs[:-1], np.diff(mine))
+        rows[at], tf[at] = self.rows, self.tf
+        at = np.arange(newer.postings) + np.repeat(mine[1:], np.diff(theirs))
+        rows[at], tf[at] = newer.rows, newer.tf
+        return _TermMajor(indptr, rows, tf)
+
     @property
     def df(self) -> np.ndarray:
         return np.diff(self.indptr)
@@ -230,11 +232,12 @@ class _TermMajor:
         lo, hi = self.indptr[term], self.indptr[term + 1]
         return self.rows[lo:hi], self.tf[lo:hi]
 
-    def columns(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """(term, rows, tf) of every term with postings."""
-        for term in np.flatnonzero(np.diff(self.indptr)).tolist():
-            lo, hi = self.indptr[term], self.indptr[term + 1]
-            yield term, self.rows[lo:hi], self.tf[lo:hi]
+
+def _padded_indptr(indptr: np.ndarray, n_terms: int) -> np.ndarray:
+    """`indptr` extended to n_terms terms (the terms past its own have no postings)."""
+    if len(indptr) > n_terms:
+        return indptr
+    return np.concatenate((indptr, np.full(n_terms + 1 - len(indptr), indptr[-1], dtype=indptr.dtype)))
 
 
 _NONE = np.zeros(0, dtype=np.int32)
@@ -244,15 +247,14 @@ class BM25Index:
     """An immutable BM25 view of chunks (a BM25Postings snapshot): raw term frequencies, weighed at query time
     for just the query's terms, so building a new view after a change costs only that change."""
 
-    def __init__(self, *, ids: list[str], n_slots: int, vocab: dict[str, int], n_terms: int, base: _TermMajor,
-                 grown: dict[int, tuple[np.ndarray, np.ndarray]], live: np.ndarray, df: np.ndarray,
-                 lengths: np.ndarray, n_live: int, total_len: int) -> None:
+    def __init__(self, *, ids: list[str], n_slots: int, vocab: dict[str, int], n_terms: int,
+                 parts: tuple[_TermMajor, ...], live: np.ndarray, df: np.ndarray, lengths: np.ndarray, n_live: int,
+                 total_len: int) -> None:
         self._ids = ids  # shared with the writer, which only appends: slots below n_slots never change
         self._n = n_slots
         self._vocab = vocab  # may grow after this snapshot: ids >= n_terms are unknown here
         self._n_terms = n_terms
-        self._base = base
-        self._grown = grown
+        self._parts = parts  # the base and the segments: slots below n_slots only, never changed
         self._live = live
         self._df = df
         self._n_live = n_live
@@ -298,15 +300,10 @@ class BM25Index:
         return found
 
     def _columns(self, term: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        rows, tf = self._base.column(term)
-        if len(rows):
-            yield rows, tf
-        grown = self._grown.get(term)
-        if grown is not None:
-            rows, tf = grown
-            cut = int(np.searchsorted(rows, self._n))  # later slots (and spare capacity) are not in this view
-            if cut:
-                yield rows[:cut], tf[:cut]
+        for part in self._parts:
+            rows, tf = part.column(term)
+            if len(rows):
+                yield rows, tf
 
     def search(
         self, query: str, k: int, allowed: Callable[[str], bool] | None = None

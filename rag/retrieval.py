@@ -53,13 +53,14 @@ def load_view(store: ChromaStore, previous: IndexView | None = None,
 
     With the previous view and the postings it was built from (changed in place: the caller keeps one
     BM25Postings for its views, as HybridRetriever does), only documents whose committed version changed
-    are read again, and BM25 changes in place by just their chunks (BM25Postings: removed chunks masked, new
-    ones appended, weights computed at query time). A change to one document then costs a registry read, a
-    read of that document's chunks and work in proportion to that document, not to the collection."""
+    are read again: the store's version markers name them (ChromaStore.registry_changes), their records and
+    chunks are read by id, and BM25 changes in place by just their chunks (BM25Postings: removed chunks masked,
+    new ones appended, weights computed at query time). A change to one document then costs work in proportion
+    to that document, plus reading the ids of the documents and their markers, not the collection."""
     revision = store.revision()
-    registry = store.registry()
     postings = postings if postings is not None else BM25Postings()
     if previous is None:
+        registry = store.registry()
         chunks = {c.chunk_id: c for c in store.iter_chunks() if _committed(registry, c)}
         by_doc: dict[str, list[str]] = {}
         for c in sorted(chunks.values(), key=lambda c: (c.doc_id, c.start)):
@@ -68,13 +69,23 @@ def load_view(store: ChromaStore, previous: IndexView | None = None,
                         added=[(cid, _bm25_text(registry, chunks[cid])) for ids in by_doc.values() for cid in ids])
         return IndexView(revision, registry, chunks, postings.snapshot(), by_doc)
     old = previous.registry
-    changed = [d for d, rec in registry.items() if (was := old.get(d)) is None or was.version != rec.version]
-    gone = [d for d in old if d not in registry]
+    found = store.registry_changes({d: rec.version for d, rec in old.items()})
+    if found is None:  # the markers cannot tell: compare the whole registry
+        registry = store.registry()
+        changed = [d for d, rec in registry.items() if (was := old.get(d)) is None or was.version != rec.version]
+        gone = [d for d in old if d not in registry]
+    else:
+        records, gone = found
+        registry = dict(old)
+        for d in gone:
+            del registry[d]
+        registry.update(records)
+        changed = [d for d, rec in records.items() if (was := old.get(d)) is None or was.version != rec.version]
     chunks, by_doc = dict(previous.chunks), dict(previous.by_doc)
     removed = [cid for d in (*changed, *gone) for cid in by_doc.pop(d, [])]
     for cid in removed:
         del chunks[cid]
-    fresh = sorted((c for c in store.chunks_of_documents(changed) if _committed(registry, c)),
+    fresh = sorted((c for c in store.committed_chunks([registry[d] for d in changed]) if _committed(registry, c)),
                    key=lambda c: (c.doc_id, c.start)) if changed else []
     for c in fresh:
         chunks[c.chunk_id] = c

@@ -3,6 +3,13 @@
 A document becomes visible in one step: its chunks are written under a new version first, then its
 registry record (body, sha256, version) is upserted. Readers only see chunks whose version matches the
 registry, so a crash at any point leaves one complete version visible. Leftover chunks are collected later.
+
+Beside each registry record, a version marker (`doc_id::version`; no body, its metadata just the document and
+when it was written) says which version of which document may be committed: it is written before the record
+switches to that version and dropped after the record moved on or went away. Reading every marker costs
+milliseconds where reading the registry reads every document's body (Chroma keeps a record's document among its
+metadata): 9 ms against 430 ms for 2,000 documents of 35 KB. So a reader that knows the versions it saw last finds
+the documents that changed from the markers and reads just their records (`registry_changes`).
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ import functools
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -137,8 +144,15 @@ def chunk_id(doc_id: str, version: str, index: int) -> str:
     return f"{doc_id}::{version}::{index}"
 
 
+def marker_id(doc_id: str, version: str) -> str:
+    """The id of the version marker of a document's version (doc ids never hold "::")."""
+    return f"{doc_id}::{version}"
+
+
 class ChromaStore:
-    """The three collections behind Quelle: chunks (dense vectors), docs (registry + bodies), meta."""
+    """The four collections behind Quelle: chunks (dense vectors), docs (registry + bodies), meta (the revision) and
+    versions (one marker per committed document version; see the module docstring). A store made before the
+    markers gets them from its registry when it is opened."""
 
     def __init__(self, settings: StoreSettings, data_dir: str) -> None:
         self.settings = settings
@@ -162,9 +176,13 @@ class ChromaStore:
             )
             self.docs = self.client.get_or_create_collection(f"{prefix}_docs", embedding_function=None)
             self.meta = self.client.get_or_create_collection(f"{prefix}_meta", embedding_function=None)
+            self.markers = self.client.get_or_create_collection(f"{prefix}_versions", embedding_function=None)
         except Exception as exc:
             raise StoreUnavailable(f"cannot open the collections in the {self.where}: {exc}") from None
         self.batch = max(1, min(1000, int(self.client.get_max_batch_size())))
+        with _unreachable_as_unavailable(self):
+            if self.markers.count() == 0 and self.docs.count() > 0:  # a store from before the markers
+                self._add_markers(self.registry().values())
 
     # -- health and revision ------------------------------------------------------------------
 
@@ -191,6 +209,60 @@ class ChromaStore:
     def registry(self) -> dict[str, DocRecord]:
         got = self.docs.get(include=["metadatas"])
         return {i: _record(i, m) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+
+    @_reaching
+    def registry_changes(self, known: Mapping[str, str]) -> tuple[dict[str, DocRecord], list[str]] | None:
+        """What changed against `known` (doc_id -> the version a reader saw): the current records of documents
+        that are new or may have changed, and the known documents that are gone, reading only their records.
+        None when the markers cannot tell (a record without any marker: a store written before the markers, or
+        a removal racing a commit of the same document): read the whole registry then.
+
+        Why the markers are enough: a marker is written before its record switches and dropped only after the
+        record moved on, so a document whose record differs from `known` has a marker `known` does not name.
+        A commit under way may leave a marker ahead of its record: that document's record is read and found
+        unchanged. Whatever lands after the caller read the revision bumps the revision again."""
+        committed = self.docs.get(include=[])["ids"]  # first: markers are written before records, dropped after
+        marked: dict[str, set[str]] = {}
+        for marker in self.markers.get(include=[])["ids"]:
+            doc_id, _, version = marker.rpartition("::")
+            marked.setdefault(doc_id, set()).add(version)
+        if not marked.keys() >= set(committed):
+            return None
+        maybe = [d for d, vs in marked.items() if vs != {known.get(d)}]
+        maybe += [d for d in known if d not in marked]
+        records = self.records(maybe)
+        return records, [d for d in maybe if d not in records and d in known]
+
+    def _add_markers(self, records: Iterable[DocRecord]) -> None:
+        records, now = list(records), time.time()
+        docs = [r.doc_id for r in records]
+        ids = [marker_id(r.doc_id, r.version) for r in records]
+        for lo in range(0, len(ids), self.batch):
+            self.markers.upsert(ids=ids[lo : lo + self.batch], embeddings=_placeholders(len(ids[lo : lo + self.batch])),
+                                metadatas=[{"doc_id": d, "written_at": now} for d in docs[lo : lo + self.batch]])
+
+    def _drop_markers(self, keep: Mapping[str, str | None]) -> None:
+        """Delete the markers of these documents except the version kept (doc_id -> version, None: all)."""
+        docs = list(keep)
+        for lo in range(0, len(docs), _WHERE_CLAUSES):
+            where: Any = {"doc_id": {"$in": docs[lo : lo + _WHERE_CLAUSES]}}
+            found = self.markers.get(where=where, include=[])["ids"]
+            stale = [m for m in found if m.rpartition("::")[2] != keep[m.rpartition("::")[0]]]
+            for at in range(0, len(stale), self.batch):
+                self.markers.delete(ids=stale[at : at + self.batch])
+
+    def _mend_markers(self, registry: Mapping[str, DocRecord], cutoff: float) -> None:
+        """Drop markers older than `cutoff` that name no committed version (a commit that never happened), and
+        mark committed versions without a marker (a removal that raced a commit of the same document dropped
+        it): until then, every reader would read the whole registry."""
+        got = self.markers.get(include=["metadatas"])
+        marked = set(got["ids"])
+        doomed = [m for m, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+                  if _written_at(meta) < cutoff
+                  and ((rec := registry.get(m.rpartition("::")[0])) is None or rec.version != m.rpartition("::")[2])]
+        for lo in range(0, len(doomed), self.batch):
+            self.markers.delete(ids=doomed[lo : lo + self.batch])
+        self._add_markers(r for r in registry.values() if marker_id(r.doc_id, r.version) not in marked)
 
     @_reaching
     def record(self, doc_id: str) -> DocRecord | None:
@@ -270,14 +342,17 @@ class ChromaStore:
             for v in versions
         ]
         ids = [v.doc.doc_id for v in versions]
+        records = [_record(i, m) for i, m in zip(ids, metadatas, strict=True)]
+        self._add_markers(records)  # before the records switch: see registry_changes
         for lo in range(0, len(ids), self.batch):
             self.docs.upsert(
                 ids=ids[lo : lo + self.batch], embeddings=_placeholders(len(ids[lo : lo + self.batch])),
                 documents=[v.doc.text for v in versions[lo : lo + self.batch]],
                 metadatas=metadatas[lo : lo + self.batch],
             )
+        self._drop_markers({r.doc_id: r.version for r in records})
         self._bump_revision()
-        return [_record(i, m) for i, m in zip(ids, metadatas, strict=True)]
+        return records
 
     @_reaching
     def drop_other_versions(self, keep: Mapping[str, str]) -> None:
@@ -297,13 +372,15 @@ class ChromaStore:
         if self.record(doc_id) is None:
             return False
         self.docs.delete(ids=[doc_id])
+        self._drop_markers({doc_id: None})
         self._bump_revision()
         self.chunks.delete(where={"doc_id": doc_id})
         return True
 
     @_reaching
     def collect_orphans(self, grace_s: float = ORPHAN_GRACE_S) -> int:
-        """Delete chunks of versions that were never committed or were replaced (older than the grace)."""
+        """Delete chunks of versions that were never committed or were replaced (older than the grace), and mend
+        the version markers likewise (`_mend_markers`)."""
         registry = self.registry()
         cutoff = time.time() - grace_s
         stale = [
@@ -313,6 +390,7 @@ class ChromaStore:
             if written < cutoff
         ]
         self._delete_ids(stale)
+        self._mend_markers(registry, cutoff)
         return len(stale)
 
     # -- reading ------------------------------------------------------------------------------
@@ -345,6 +423,27 @@ class ChromaStore:
         found = [_stored(i, m, t or "") for i, m, t in zip(got["ids"], got["metadatas"] or [], got["documents"] or [],
                                                           strict=True) if m is not None]
         return sorted(found, key=lambda c: c.start)
+
+    @_reaching
+    def committed_chunks(self, records: Sequence[DocRecord]) -> list[StoredChunk]:
+        """The chunks of these records' versions, read by id (chunk ids are doc_id::version::index, index 0 up
+        to the record's chunk count): 6 ms for 50 chunks among 100,000 against 25 ms for a filter on doc_id. A
+        document whose chunks do not all come back that way is read by its filter instead."""
+        ids = [chunk_id(r.doc_id, r.version, i) for r in records for i in range(r.chunks)]
+        found: list[StoredChunk] = []
+        for lo in range(0, len(ids), self.batch):
+            got = self.chunks.get(ids=ids[lo : lo + self.batch], include=["metadatas", "documents"])
+            texts = got.get("documents") or [""] * len(got["ids"])
+            found += [_stored(i, m, t or "") for i, m, t in zip(got["ids"], got["metadatas"] or [], texts, strict=True)
+                      if m is not None]
+        counts: dict[str, int] = {}
+        for c in found:
+            counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+        short = {r.doc_id: r.version for r in records if counts.get(r.doc_id, 0) != r.chunks}
+        if short:
+            found = [c for c in found if c.doc_id not in short]
+            found += [c for c in self.chunks_of_documents(list(short)) if c.version == short[c.doc_id]]
+        return found
 
     @_reaching
     def chunks_of_documents(self, doc_ids: Sequence[str], include_text: bool = True) -> list[StoredChunk]:
@@ -386,6 +485,10 @@ def _record(doc_id: str, meta: Any) -> DocRecord:
         outline=Outline.from_json(json.loads(str(meta.get("outline_json") or "[]"))),
         pages=tuple(json.loads(str(meta.get("pages_json") or "[]"))),
     )
+
+
+def _written_at(meta: Any) -> float:
+    return float((meta or {}).get("written_at") or 0.0)
 
 
 def _stored(cid: str, meta: Any, text: str) -> StoredChunk:

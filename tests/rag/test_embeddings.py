@@ -90,6 +90,26 @@ def test_the_real_model_tokenizes_once_and_matches_sentence_transformers(embedde
     assert batches == [[embedder._model.max_seq_length], [18], [14], [12]]  # the long one truncated
 
 
+@pytest.mark.slow
+def test_the_numpy_head_computes_the_models_pooling_and_normalising(embedder) -> None:  # type: ignore[no-untyped-def]
+    """An ONNX session's output is pooled in numpy only when the model's modules after the transformer are mean pooling
+    and Normalize, and then gives what those modules give, padded rows included."""
+    import torch
+
+    from rag.embeddings import _mean_normalised, _mean_pooling_only
+
+    assert _mean_pooling_only(embedder._model)  # all-MiniLM-L6-v2: Transformer, Pooling (mean), Normalize
+    assert embedder._mean_pooled == (embedder.backend != "torch")
+    rng = np.random.default_rng(3)
+    hidden = rng.normal(size=(3, 9, embedder.dimension)).astype(np.float32)
+    mask = np.ones((3, 9), dtype=np.int64)
+    mask[1, 4:] = mask[2, 1:] = 0
+    out = {"token_embeddings": torch.from_numpy(hidden), "attention_mask": torch.from_numpy(mask)}
+    for module in list(embedder._model)[1:]:
+        out = module(out)
+    np.testing.assert_allclose(_mean_normalised(hidden, mask), out["sentence_embedding"].numpy(), atol=1e-6)
+
+
 def test_no_texts_no_vectors() -> None:
     assert LengthEmbedder(batch_size=4).embed_batch([]).shape == (0, 2)
 

@@ -213,3 +213,43 @@ def test_a_removed_chunk_never_scores() -> None:
     snapshot = postings.snapshot()
     assert [cid for cid, _ in snapshot.search("Huawei Chips", 5)] == ["b"]
     assert snapshot.scores(analyze("Huawei", "de")).tolist() == [0.0, 0.0]
+
+
+def test_many_small_updates_merge_segments_and_equal_a_fresh_index() -> None:
+    """One or two chunks at a time (a document per refresh): the appended segments merge as they go, so there are
+    only logarithmically many, and every snapshot still equals an index built from scratch."""
+    from rag.lexical import BM25Postings
+
+    rng = random.Random(11)
+    postings = BM25Postings()
+    ids = sorted(CORPUS)[:20]
+    postings.update(added=[(cid, CORPUS[cid]) for cid in ids])
+    postings.snapshot()
+    spare = sorted(set(CORPUS) - set(ids))
+    for step in range(40):
+        new = [spare.pop(rng.randrange(len(spare))) for _ in range(1 + step % 2)]
+        gone = rng.sample(ids, 1) if step % 3 == 0 else []
+        ids = sorted(set(ids) - set(gone) | set(new))
+        postings.update(removed=gone, added=[(cid, CORPUS[cid]) for cid in new])
+        snapshot, fresh = postings.snapshot(), _fresh(ids)
+        sizes = [segment.postings for segment in postings._segments]
+        assert all(older >= 2 * newer for older, newer in zip(sizes, sizes[1:], strict=False)), sizes
+        for query in QUERIES:
+            assert snapshot.search(query, 10) == fresh.search(query, 10)
+    assert 1 < len(postings._segments) <= 6  # 60 chunks appended one or two at a time: merged, not 40 segments
+
+
+def test_merging_two_segments_equals_building_them_as_one() -> None:
+    import numpy as np
+
+    from rag.lexical import _TermMajor
+
+    rng = np.random.default_rng(5)
+    arrays = [rng.integers(0, 30, size=int(rng.integers(0, 12))).astype(np.int32) for _ in range(25)]
+    whole = _TermMajor.build(arrays, 30)
+    # the older segment knows fewer terms (the vocabulary grew since): its term-major arrays are shorter
+    older = _TermMajor.build(arrays[:10], 1 + max(int(a.max(initial=0)) for a in arrays[:10]))
+    newer = _TermMajor.build(arrays[10:], 30, first_slot=10)
+    merged = older.merged(newer)
+    assert merged.indptr.tolist() == whole.indptr.tolist()
+    assert merged.rows.tolist() == whole.rows.tolist() and merged.tf.tolist() == whole.tf.tolist()

@@ -39,18 +39,33 @@ def _same(a, b) -> None:  # type: ignore[no-untyped-def]
 def test_view_after_update_and_delete_equals_a_fresh_view(parts, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     store, indexer, retriever = parts
     retriever.view()
-    read: list[list[str]] = []
-    real = store.chunks_of_documents
-    monkeypatch.setattr(store, "chunks_of_documents", lambda ids, **kw: read.append(list(ids)) or real(ids, **kw))
-    monkeypatch.setattr(store, "iter_chunks", lambda *a, **k: pytest.fail("a full scan after a small change"))
-
     indexer.add(_doc("apples", "Äpfel wachsen am Bodensee. Gepflückt wird ab Ende August."))
     indexer.remove("pears")
     indexer.add(_doc("plums", "Pflaumen sind im Herbst reif."))
+
+    read: list[list[str]] = []
+    real = store.committed_chunks
+    monkeypatch.setattr(store, "committed_chunks", lambda records: read.append([r.doc_id for r in records])
+                        or real(records))
+    monkeypatch.setattr(store, "registry", lambda: pytest.fail("the whole registry read after a small change"))
+    monkeypatch.setattr(store, "iter_chunks", lambda *a, **k: pytest.fail("a full scan after a small change"))
+    monkeypatch.setattr(store, "chunks_of_documents", lambda *a, **k: pytest.fail("chunks found by a filter"))
     view = retriever.view()
-    assert sorted(read[-1]) == ["apples", "plums"]
+    assert [sorted(ids) for ids in read] == [["apples", "plums"]]
     monkeypatch.undo()
     _same(view, load_view(store))
     assert "pears" not in view.registry and not [c for c in view.chunks.values() if c.doc_id == "pears"]
     hits = retriever.search("Wo wachsen Äpfel?", 3, mode="bm25")
     assert hits[0].doc_id == "apples" and "Bodensee" in hits[0].text
+
+
+def test_without_version_markers_the_view_compares_the_whole_registry(parts) -> None:  # type: ignore[no-untyped-def]
+    store, indexer, retriever = parts
+    retriever.view()
+    indexer.add(_doc("apples", "Äpfel wachsen am Bodensee."))
+    indexer.remove("pears")
+    store.markers.delete(ids=store.markers.get(include=[])["ids"])  # as a store written before the markers
+    assert store.registry_changes({}) is None
+    view = retriever.view()
+    _same(view, load_view(store))
+    assert "pears" not in view.registry and "Bodensee" in retriever.search("Äpfel", 1, mode="bm25")[0].text

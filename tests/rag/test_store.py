@@ -3,6 +3,7 @@ document in one step, removal and orphan collection, dense queries, and Chroma's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,58 @@ def test_uncommitted_chunks_are_collected_only_after_the_grace(store: ChromaStor
     assert store.collect_orphans() == 0  # young chunks may be about to be committed by another process
     assert store.collect_orphans(grace_s=0) == 2
     assert [c.doc_id for c in store.iter_chunks()] == ["igel"]
+
+
+def test_version_markers_name_exactly_what_changed(store: ChromaStore) -> None:
+    """A reader that knows the versions it saw gets the records of the documents that changed and the ids of those
+    that went, and nothing else; every committed version has its marker, replaced and removed ones have none."""
+    igel, dachs = version("igel", ["Der Igel schläft."]), version("dachs", ["Der Dachs gräbt."])
+    store.write([igel, dachs])
+    store.commit([igel, dachs])
+    seen = versions(store)
+    assert store.registry_changes(seen) == ({}, [])
+    igel2, fuchs = version("igel", ["Der Igel wacht."]), version("fuchs", ["Der Fuchs jagt."])
+    store.write([igel2, fuchs])
+    store.commit([igel2, fuchs])
+    store.remove("dachs")
+    found = store.registry_changes(seen)
+    assert found is not None
+    records, gone = found
+    assert {d: r.version for d, r in records.items()} == {"igel": igel2.version, "fuchs": fuchs.version}
+    assert records == {d: r for d, r in store.registry().items() if d in records} and gone == ["dachs"]
+    assert sorted(store.markers.get(include=[])["ids"]) == sorted(
+        f"{d}::{v}" for d, v in versions(store).items())
+    chunks = store.committed_chunks(list(records.values()))
+    assert sorted((c.doc_id, c.text) for c in chunks) == [("fuchs", "Der Fuchs jagt."), ("igel", "Der Igel wacht.")]
+
+
+def test_a_marker_ahead_of_its_record_is_read_and_found_unchanged(store: ChromaStore) -> None:
+    igel = version("igel", ["Der Igel schläft."])
+    store.write([igel])
+    store.commit([igel])
+    seen = versions(store)
+    ahead = version("igel", ["Der Igel wacht."])  # another process's commit under way (or one that crashed)
+    store.write([ahead])
+    store._add_markers([replace(store.registry()["igel"], version=ahead.version)])
+    assert store.registry_changes(seen) == ({"igel": store.registry()["igel"]}, [])  # read, not changed
+    assert store.collect_orphans() == 0 and len(store.markers.get(include=[])["ids"]) == 2  # young: kept
+    store.collect_orphans(grace_s=0)
+    assert store.markers.get(include=[])["ids"] == [f"igel::{igel.version}"]
+    assert store.registry_changes(seen) == ({}, [])
+
+
+def test_without_markers_the_registry_is_read_whole_until_they_are_mended(store: ChromaStore, tmp_path: Path) -> None:
+    igel, dachs = version("igel", ["Der Igel schläft."]), version("dachs", ["Der Dachs gräbt."])
+    store.write([igel, dachs])
+    store.commit([igel, dachs])
+    store.markers.delete(ids=[f"dachs::{dachs.version}"])  # a removal raced a commit of dachs
+    assert store.registry_changes(versions(store)) is None
+    store.collect_orphans()
+    assert store.registry_changes(versions(store)) == ({}, [])
+    store.markers.delete(ids=store.markers.get(include=[])["ids"])  # a store written before the markers
+    assert store.registry_changes(versions(store)) is None
+    reopened = ChromaStore(StoreSettings(), str(tmp_path / "data"))
+    assert reopened.registry_changes(versions(reopened)) == ({}, [])
 
 
 def test_dense_query_ranks_by_cosine_and_keeps_to_the_documents_named(store: ChromaStore) -> None:
