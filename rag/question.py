@@ -52,8 +52,9 @@ _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ("person", r"\b(wer|von\s+wem|wem|wen|who|whom|which\s+person|welche\s+person)\b"),
     (
         "organisation",
-        r"\b(welche[smnr]?\s+(firma|unternehmen|konzern|organisation|hersteller|anbieter|kunde\w*)"
-        r"|which\s+(company|firm|organi[sz]ation|manufacturer|vendor|customer))\b",
+        r"\b(welche[smnr]?\s+(\w+\s+)?\w*(firma|firmen|unternehmen|konzern\w*|organisation\w*|hersteller|"
+        r"anbieter|fertiger|kunde\w*)|which\s+(\w+\s+)?(compan(y|ies)|firms?|organi[sz]ations?|manufacturers?|vendors?"
+        r"|customers?))\b",
     ),
     (
         "place",

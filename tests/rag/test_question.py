@@ -76,3 +76,10 @@ def test_how_much_may_be_stated_in_a_unit_alone() -> None:
     assert not states("quantity", "Die Firma sprach mit zwei Quellen.", "", q)
     q = analyse("How much revenue could the chip bring?")
     assert states("quantity", "Der Chip könnte einen Umsatz von 12 Milliarden Dollar bringen.", "", q)
+
+
+def test_an_organisation_question_may_qualify_what_it_asks_for() -> None:
+    assert analyse("Which server manufacturers received the samples?").asks == "organisation"
+    assert analyse("Welcher Auftragsfertiger stellt die Chips her?").asks == "organisation"
+    assert analyse("Welche Firmen gehören zum Konsortium?").asks == "organisation"
+    assert analyse("Which package provides mkpasswd?").asks is None
