@@ -39,6 +39,7 @@ _STOPWORDS_EN = words_of(
     than that the their theirs them then there these they this those through thus to too under until up
     upon us ve very was we were what when where whether which while who whom whose why will with would yes
     yet you your
+    aren couldn didn doesn don hadn hasn haven isn shouldn wasn weren won wouldn
     """
 )
 STOPWORDS = _STOPWORDS_DE | _STOPWORDS_EN

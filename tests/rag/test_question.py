@@ -83,3 +83,8 @@ def test_an_organisation_question_may_qualify_what_it_asks_for() -> None:
     assert analyse("Welcher Auftragsfertiger stellt die Chips her?").asks == "organisation"
     assert analyse("Welche Firmen gehören zum Konsortium?").asks == "organisation"
     assert analyse("Which package provides mkpasswd?").asks is None
+
+
+def test_a_contraction_is_no_content_word() -> None:
+    words = analyse("How many lines does tail print if I don't tell it otherwise?").words
+    assert "don" not in words and "lines" in words
