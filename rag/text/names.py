@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.text.language import LANGUAGES, detect_language
+from rag.text.lexicon import Lexicon
 from rag.text.normalise import fold, words_of
 from rag.text.numbers import parse_number
 from rag.text.terms import STOPWORDS
@@ -64,10 +65,17 @@ def _common_opener(folded: str) -> bool:
     return folded in _COMMON_OPENERS or _ENGLISH_INFLECTION.search(folded) is not None
 
 
+MIN_HEAD = 5  # letters of the shortest compound head looked up in the lexicon
+
+
 def _looks_foreign(folded: str) -> bool:
     # Native German nouns rarely end in a, i, o, u or y, or use a "c" outside "ch"/"ck"; brand and place
     # names often do (Nvidia, Baidu, Huawei, Tencent, Microsoft). Intel, Apple or Samsung slip through:
     # the key-word share still has to hold for them.
     if len(folded) < 3 or folded in _GERMAN_VOWEL_NOUNS:
         return False
-    return folded[-1] in "aiouy" or _FOREIGN_C.search(folded) is not None
+    if folded[-1] in "aiouy":
+        # unless the German lexicon knows it, or its head ("Logdatei": "datei", "Parteipolizei": "polizei")
+        return not any(Lexicon.default().headwords(folded[i:], "de")
+                       for i in range(0, len(folded) - MIN_HEAD + 1))
+    return _FOREIGN_C.search(folded) is not None
