@@ -170,7 +170,6 @@ def _is_evidence(text: str, title: str, after_option: bool) -> bool:
         return False
     if stripped[-1] not in ".!" and len(_USAGE_GROUP.findall(stripped)) >= USAGE_GROUPS:
         return False  # a usage line ("gzip [ -acdf ] [-S Endung] [ Name … ]") is context: it says no more than the page
-
     if _collapsed(stripped) == _collapsed(title) and stripped[-1] not in ".!":
         return False  # the title is context (a title taken from a document's first sentence still is a sentence)
     title_like = (len(stripped) <= TITLE_LIKE_CHARS and stripped[-1] not in ".!:;)\"'»“”"
@@ -197,8 +196,8 @@ def select_evidence(
     contexts = sorted({(c.heading, c.passage.title) for c in items if c.heading})
     heading_lexical = dict(zip(contexts, lexical_scores(question, [f"{t} {h}" for h, t in contexts]), strict=True))
     # back matter the question does not ask about ("Wer hat tar geschrieben?" asks about AUTOR)
-    back = [h for h in headings if _BACK_MATTER.match(h)]
-    back_matter = {h for h, lex in zip(back, lexical_scores(question, back), strict=True) if lex == 0.0}
+    back_matter = {h for h in headings if _BACK_MATTER.match(h)
+                   and not any(_found(w, question, TermMatcher.of([h])) for w in question.words)}
     scored: list[tuple[float, Candidate, float]] = []
     titled: dict[str, bool] = {}
     for c, cos, lex in zip(items, dense, lexical, strict=True):

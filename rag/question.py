@@ -174,13 +174,13 @@ _CAUSAL = re.compile(
     re.IGNORECASE,
 )
 _CURRENCY = re.compile(r"(\$|€|£|¥|\b(euro|eur|dollar|usd|yuan|rmb|cent|franken|pfund|pounds?)\b)", re.IGNORECASE)
+_TIME_WORDS = r"tage?n?|wochen?|monate?n?|jahren?|stunden?|minuten?|days?|weeks?|months?|years?|hours?|minutes?"
 _DATE = re.compile(
     r"\b(1[6-9]|20)\d\d\b|\b\d{1,2}\.\s?\d{1,2}\.(\d{2,4})?|\b(januar|februar|märz|april|mai|juni|juli|august|"
     r"september|oktober|november|dezember|january|february|march|may|june|july|october|december|montag|dienstag|"
     r"mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"gestern|heute|morgen|yesterday|today|tomorrow|jahrhundert|century|täglich|wöchentlich|monatlich|jährlich|daily|"
-    r"weekly|monthly|yearly|tage?n?|wochen?|monate?n?|jahren?|stunden?|minuten?|days?|weeks?|months?|years?|hours?|"
-    r"minutes?)\b",
+    rf"weekly|monthly|yearly|{_TIME_WORDS})\b",
     re.IGNORECASE,
 )
 _OPTION_TOKEN = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
@@ -200,9 +200,9 @@ _YEAR = re.compile(r"\b(bis|seit|im|in|ab|vor|nach|jahre?s?|anfang|ende|mitte|un
 _HOW_MUCH = re.compile(r"\b(how\s+much|wie\s*viel)\b", re.IGNORECASE)
 _HOW_LONG = re.compile(r"\b(how\s+long|wie\s+lange?)\b", re.IGNORECASE)
 _UNIT = re.compile(
-    r"\d\s*(ms|s|sek|min|h|std|d|kb|mb|gb|kib|mib|gib|b)\b|\b(sekunden?|seconds?|minuten?|minutes?|stunden?|hours?|"
-    r"tage?n?|days?|wochen?|weeks?|monate?n?|months?|jahre?n?|years?|nächte|nights?|zeichen|characters?|bytes?|bits?|"
-    r"zeilen?|lines?|spalten?|columns?|kilobytes?|megabytes?|gigabytes?|meter|kilometer)\b",
+    rf"\d\s*(ms|s|sek|min|h|std|d|kb|mb|gb|kib|mib|gib|b)\b|\b({_TIME_WORDS}|jahr|sekunden?|seconds?|nächte|nights?|"
+    r"zeichen|characters?|bytes?|bits?|zeilen?|lines?|spalten?|columns?|kilobytes?|megabytes?|gigabytes?|meter|"
+    r"kilometer)\b",
     re.IGNORECASE,
 )
 _OFTEN = re.compile(r"\b(wie\s+(oft|häufig)|how\s+(often|frequently))\b", re.IGNORECASE)

@@ -76,6 +76,5 @@ def _looks_foreign(folded: str) -> bool:
         return False
     if folded[-1] in "aiouy":
         # unless the German lexicon knows it, or its head ("Logdatei": "datei", "Parteipolizei": "polizei")
-        return not any(Lexicon.default().headwords(folded[i:], "de")
-                       for i in range(0, len(folded) - MIN_HEAD + 1))
+        return not any((folded[i:], "de") in Lexicon.default() for i in range(0, len(folded) - MIN_HEAD + 1))
     return _FOREIGN_C.search(folded) is not None
