@@ -15,6 +15,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.llms import CustomLLM
 from llama_index.core.llms.callbacks import llm_completion_callback
 
+from evals.crosscheck import BASELINE_LABEL
 from rag.embeddings import Embedder
 from rag.llm.base import Message
 
@@ -72,7 +73,7 @@ class LlamaIndexBaseline:
     vector store, similarity_top_k 2 for answers). Document bodies are the ones Quelle indexes, without metadata,
     so the comparison is about chunking and retrieval, not file parsing. Node ids are '<doc_id>#<n>'."""
 
-    label = "llama-index"
+    label = BASELINE_LABEL
 
     def __init__(self, documents: Sequence[tuple[str, str, str]], embedder: Embedder,
                  generate: Generate | None = None, context_window: int = 2048, num_output: int = 160) -> None:

@@ -1,37 +1,40 @@
-"""Hit rate and MRR recomputed by llama-index's RetrieverEvaluator on the same rankings, to cross-check ours."""
+"""Hit rate and MRR recomputed by llama-index's RetrieverEvaluator on the same rankings, to cross-check ours.
+
+llama-index is imported only when the cross-check runs: it takes seconds to import, and the eval's other parts (and
+their unit tests in `make quick`) need none of it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.evaluation import RetrieverEvaluator
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-
 Ranking = list[tuple[str, str, float]]  # (chunk id, text, score), best first
 NO_RELEVANT_CHUNK = "<no relevant chunk>"  # stands in when nothing in the collection is relevant: a miss, not an error
+BASELINE_LABEL = "llama-index"  # the baseline's name among the retrievers (evals/baseline.py)
 
 
-class RankedRetriever(BaseRetriever):
+def ranked_retriever(search: Callable[[str], Ranking]) -> Any:
     """Any of our retrievers as a llama-index retriever: `search(query)` gives the ranking for a query."""
+    from llama_index.core.base.base_retriever import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-    def __init__(self, search: Callable[[str], Ranking]) -> None:
-        super().__init__()
-        self._search = search
+    class RankedRetriever(BaseRetriever):
+        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+            return [
+                NodeWithScore(node=TextNode(id_=cid, text=text), score=score)
+                for cid, text, score in search(query_bundle.query_str)
+            ]
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [
-            NodeWithScore(node=TextNode(id_=cid, text=text), score=score)
-            for cid, text, score in self._search(query_bundle.query_str)
-        ]
+    return RankedRetriever()
 
 
 def llamaindex_hit_rate_mrr(
     search: Callable[[str], Ranking], queries: Sequence[tuple[str, Sequence[str]]]
 ) -> dict[str, float | int]:
     """Mean hit rate and MRR from RetrieverEvaluator over (query, expected chunk ids) pairs."""
-    evaluator = RetrieverEvaluator.from_metric_names(["hit_rate", "mrr"], retriever=RankedRetriever(search))
+    from llama_index.core.evaluation import RetrieverEvaluator
+
+    evaluator = RetrieverEvaluator.from_metric_names(["hit_rate", "mrr"], retriever=ranked_retriever(search))
     hits: list[float] = []
     mrrs: list[float] = []
     for query, expected in queries:

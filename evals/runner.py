@@ -11,14 +11,13 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from evals import aggregate as agg
 from evals.aggregate import AnswerRun, ItemResult, RetrievalRun
-from evals.baseline import LlamaIndexBaseline
-from evals.crosscheck import Ranking, agreement, llamaindex_hit_rate_mrr
+from evals.crosscheck import BASELINE_LABEL, Ranking, agreement, llamaindex_hit_rate_mrr
 from evals.harness import read_yaml
 from evals.haystack import DEFAULT_DOCS, DEFAULT_MAX_CHARS, HaystackUnavailable, materialise
 from evals.metrics import (
@@ -40,6 +39,9 @@ from rag.config import Settings, load_settings
 from rag.embeddings import Embedder, make_embedder
 from rag.schema import Answer, Passage
 from rag.service import Quelle
+
+if TYPE_CHECKING:
+    from evals.baseline import LlamaIndexBaseline
 
 DEFAULT_SET = Path("evals/sets/seed.yaml")
 HTTP_ASK_TOP_K = 5  # sent with every /v1/ask over HTTP, so attribution knows which passages the server used
@@ -91,7 +93,7 @@ class Setup:
     @property
     def retrievers(self) -> list[str]:
         names = list(self.target.retrievers)
-        return [*names, LlamaIndexBaseline.label] if self.baseline is not None else names
+        return [*names, BASELINE_LABEL] if self.baseline is not None else names
 
     @property
     def system(self) -> str:
@@ -103,7 +105,7 @@ class Setup:
         def ranked(query: str) -> Ranking:
             key = (retriever, query)
             if key not in self.rankings:
-                if retriever == LlamaIndexBaseline.label:
+                if retriever == BASELINE_LABEL:
                     assert self.baseline is not None
                     self.rankings[key] = self.baseline.retrieve(query, agg.K_MAX)
                 else:
@@ -115,7 +117,7 @@ class Setup:
         return ranked
 
     def judge(self, retriever: str) -> RelevanceIndex | None:
-        return self.relevance.get(LlamaIndexBaseline.label if retriever == LlamaIndexBaseline.label else "quelle")
+        return self.relevance.get(BASELINE_LABEL if retriever == BASELINE_LABEL else "quelle")
 
 
 def run_eval(
@@ -233,16 +235,18 @@ def _add_baseline(setup: Setup, embedder: Embedder | None, baselines: bool, timi
         return
     target = setup.target
     generate = (lambda messages, max_tokens: target.generate(messages, max_tokens)) if target.generates else None
+    from evals.baseline import LlamaIndexBaseline  # llama-index: seconds to import, only when a baseline is asked for
+
     baseline = LlamaIndexBaseline(
         target.documents(), embedder, generate,
         context_window=setup.settings.llm.context_tokens, num_output=setup.settings.llm.max_tokens,
     )
     setup.baseline = baseline
-    setup.relevance[LlamaIndexBaseline.label] = RelevanceIndex(baseline.nodes())
+    setup.relevance[BASELINE_LABEL] = RelevanceIndex(baseline.nodes())
     timings["baseline_build_s"] = baseline.build_seconds
     setup.info["baseline"] = {
         "index": "llama_index.core.VectorStoreIndex.from_documents (defaults: SentenceSplitter 1024/200 tokens)",
-        "nodes": len(setup.relevance[LlamaIndexBaseline.label] or []),
+        "nodes": len(setup.relevance[BASELINE_LABEL] or []),
         "answers": baseline.answer_mode,
     }
 
@@ -263,7 +267,7 @@ def evaluate_item(item: dict[str, Any], setup: Setup) -> ItemResult:
     record.answer = _answer_run(setup, item, answer, gold)
     record.quality = setup.target.judge(item, answer)
     if setup.baseline is not None:
-        text = setup.baseline.answer(question, setup.search(LlamaIndexBaseline.label)(question))
+        text = setup.baseline.answer(question, setup.search(BASELINE_LABEL)(question))
         record.baseline_answer = AnswerRun(
             text=text, mode=setup.baseline.answer_mode, correct=answer_correct(text, item, refused=False),
             numeric_exact=numeric_exact(text, float(item["numeric"])) if "numeric" in item else None,

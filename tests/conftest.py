@@ -19,6 +19,18 @@ DOCUMENTS = ROOT / "documents"
 SEED = DOCUMENTS / "huawei-ascend-910c-nvidia-china.md"
 
 
+_SLOW_MODULE = "\npytestmark = pytest.mark.slow"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """In the fast lane (`-m "not slow"`), a test module that is slow as a whole is not imported at all: its imports
+    (llama-index, playwright, the OpenAI clients, …) would cost seconds only to deselect every test in it."""
+    if (config.getoption("markexpr") == "not slow" and collection_path.suffix == ".py"
+            and collection_path.name.startswith("test_")):
+        return _SLOW_MODULE in collection_path.read_text(encoding="utf-8") or None
+    return None
+
+
 def handwritten_pdf(pages: Sequence[Sequence[str]]) -> bytes:
     """A PDF with one page per item of `pages`, showing its lines (Latin-1, no parentheses or backslashes) in
     Helvetica, written by hand: no PDF writer needed."""

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted(p.relative_to(ROOT) for folder in ("evals", "benchmarks") for p in (ROOT / folder).rglob("*.py"))
+# Modules that import the eval extra (llama-index, matplotlib) when loaded: seconds each, so `make test` checks them
+# and the fast lane does not.
+HEAVY = re.compile(r"^(from|import) (llama_index|matplotlib)\b", re.MULTILINE)
 
 
-@pytest.mark.parametrize("path", MODULES, ids=str)
+def _param(path: Path) -> object:
+    heavy = HEAVY.search((ROOT / path).read_text(encoding="utf-8"))
+    return pytest.param(path, marks=pytest.mark.slow) if heavy else path
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in MODULES], ids=str)
 def test_module_imports(path: Path) -> None:
     if len(path.parts) == 2:  # a module of the evals or benchmarks package
         name = ".".join(path.with_suffix("").parts).removesuffix(".__init__")
@@ -28,3 +37,4 @@ def test_module_imports(path: Path) -> None:
 def test_every_folder_is_covered() -> None:
     assert Path("evals/runner.py") in MODULES and Path("benchmarks/run.py") in MODULES
     assert Path("evals/corpora/manpages-de/check.py") in MODULES
+    assert isinstance(_param(Path("evals/baseline.py")), type(pytest.param(0)))  # llama-index: the slow lane

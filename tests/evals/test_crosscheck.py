@@ -13,6 +13,7 @@ RANKINGS: dict[str, Ranking] = {
 }
 
 
+@pytest.mark.slow  # imports llama-index: seconds the fast lane saves
 def test_hit_rate_and_mrr_from_retriever_evaluator() -> None:
     got = llamaindex_hit_rate_mrr(RANKINGS.__getitem__, [("q1", ["c", "zz"]), ("q2", ["d"]), ("q3", [])])
     assert got["n"] == 3

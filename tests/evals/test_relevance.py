@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from evals.harness import read_yaml
 from evals.metrics import passage_relevant
 from evals.relevance import RelevanceIndex, probes
@@ -19,6 +21,7 @@ def test_probes_of_short_and_long_quotes() -> None:
     assert "".join(blocks) == "bytedance soll bereits über 100.000 chips"[: 10 * len(blocks)]
 
 
+@pytest.mark.slow  # every seed quote against three chunkings and 200 cut pieces: seconds
 def test_scan_matches_passage_relevant_on_every_seed_chunk_and_quote(seed_doc) -> None:  # type: ignore[no-untyped-def]
     chunks = []
     for size, overlap in ((300, 50), (900, 200), (120, 0)):
