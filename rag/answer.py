@@ -93,15 +93,17 @@ def with_markers(sentence: str, citations: Sequence[int]) -> str:
 
 
 def extractive(evidence: Sequence[Evidence], k: int) -> list[AnswerSentence]:
-    """The best evidence sentences, verbatim, each citing itself: up to k, and only those scoring close to
-    the best one, so a clear answer is not diluted by a merely related sentence."""
+    """The best evidence sentences, verbatim, each citing itself, up to k: the best one, those scoring close to it
+    (a merely related sentence elsewhere would dilute a clear answer), and any of the best one's own section, which
+    answers as a whole ("Mehrere IRC-Kanäle sind … bestimmt." is followed by the channel's name)."""
     if not evidence:
         return []
-    floor = evidence[0].score * EXTRACTIVE_RELATIVE
+    best = evidence[0]
+    floor = best.score * EXTRACTIVE_RELATIVE
     return [
         AnswerSentence(text=f"{e.quote} [{e.id}]", citations=[e.id], supported=True)
         for e in evidence[:k]
-        if e.score >= floor
+        if e is best or e.score >= floor or (best.section and (e.doc_id, e.section) == (best.doc_id, best.section))
     ]
 
 

@@ -79,7 +79,7 @@ class AnswerSettings(BaseModel):
         "search's top_k: the sentence scoring, not the passage ranking, picks the answer).",
     )
     evidence_k: int = Field(4, ge=1, le=20, description="Evidence sentences given to the LLM.")
-    extractive_k: int = Field(2, ge=1, le=10, description="Evidence sentences quoted in an extractive answer.")
+    extractive_k: int = Field(3, ge=1, le=10, description="Evidence sentences quoted in an extractive answer, at most.")
     prompt_k: int = Field(
         3, ge=1, le=20, description="The best evidence sentences given to the LLM (the small models lose the thread "
         "in more); a generated sentence may still be attributed to any of the evidence_k sentences.",
