@@ -136,9 +136,22 @@ def write_floors(new: Mapping[str, Any], path: Path = FLOORS_FILE) -> None:
     path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
+def set_path(name: str) -> Path:
+    """An eval set given by name ("manpages-de") or by path ("evals/sets/manpages-de.yaml")."""
+    path = Path(name)
+    if path.exists():
+        return path
+    named = ROOT / "evals" / "sets" / f"{name}.yaml"
+    if named.exists():
+        return named
+    raise argparse.ArgumentTypeError(f"no eval set {name!r}: give a name of evals/sets/ "
+                                     f"({', '.join(p.stem for p in SETS)}) or a path to a set's YAML file")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("sets", nargs="*", type=Path, default=list(SETS), help="default: every gated set")
+    parser.add_argument("sets", nargs="*", type=set_path, default=list(SETS),
+                        help="eval sets, by name (manpages-de) or path; default: every gated set")
     parser.add_argument("--allow-lower", action="store_true", help="write floors even where they would go down")
     parser.add_argument("--dry-run", action="store_true", help="measure and print, write nothing")
     args = parser.parse_args(argv)

@@ -11,6 +11,7 @@ torch thread, like tests/evals/test_gate.py.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,13 @@ FLOORS = gate.load_floors()
 @pytest.fixture(scope="module", params=gate.SETS, ids=lambda p: p.stem)
 def measured(request: pytest.FixtureRequest, embedder) -> tuple[Path, dict[str, Any]]:  # type: ignore[no-untyped-def]
     return request.param, gate.measure(request.param, embedder)
+
+
+def test_sets_are_named_or_given_by_path() -> None:
+    assert gate.set_path("manpages-de") == gate.ROOT / "evals" / "sets" / "manpages-de.yaml"
+    assert gate.set_path(str(gate.SETS[0])) == gate.SETS[0]
+    with pytest.raises(argparse.ArgumentTypeError, match="no eval set 'debian'.*debian-reference"):
+        gate.set_path("debian")
 
 
 def test_floors_sit_one_step_below_and_upper_bounds_one_step_above() -> None:
