@@ -95,7 +95,7 @@ def with_markers(sentence: str, citations: Sequence[int]) -> str:
 def extractive(evidence: Sequence[Evidence], k: int) -> list[AnswerSentence]:
     """The best evidence sentences, verbatim, each citing itself, up to k: the best one, those scoring close to it
     (a merely related sentence elsewhere would dilute a clear answer), and any of the best one's own section, which
-    answers as a whole ("Mehrere IRC-Kanäle sind … bestimmt." is followed by the channel's name)."""
+    answers as a whole ("Es gibt … sogenannte Release-kritische Fehler." is followed by the severities that are)."""
     if not evidence:
         return []
     best = evidence[0]

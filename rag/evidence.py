@@ -196,8 +196,7 @@ def select_evidence(
     contexts = sorted({(c.heading, c.passage.title) for c in items if c.heading})
     heading_lexical = dict(zip(contexts, lexical_scores(question, [f"{t} {h}" for h, t in contexts]), strict=True))
     # back matter the question does not ask about ("Wer hat tar geschrieben?" asks about AUTOR)
-    back_matter = {h for h in headings if _BACK_MATTER.match(h)
-                   and not any(_found(w, question, TermMatcher.of([h])) for w in question.words)}
+    back_matter = {h for h in headings if _BACK_MATTER.match(h) and not _mentions_any(question, h)}
     scored: list[tuple[float, Candidate, float]] = []
     titled: dict[str, bool] = {}
     for c, cos, lex in zip(items, dense, lexical, strict=True):
@@ -281,6 +280,12 @@ def _cosines(vectors: SentenceVectors, texts: list[str], question_vector: np.nda
     if not texts:
         return []
     return [float(x) for x in vectors.get([("heading", 0, t) for t in texts]) @ question_vector]
+
+
+def _mentions_any(question: Question, text: str) -> bool:
+    """Whether the text holds any word of the question (or a translation of one)."""
+    matcher = TermMatcher.of([text])
+    return any(_found(w, question, matcher) for w in question.words)
 
 
 def _found(word: str, question: Question, matcher: TermMatcher) -> bool:
