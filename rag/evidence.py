@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.chunking import split_sentences
+from rag.crosslingual import CrossLingual
 from rag.embeddings import Embedder
-from rag.question import FRAME_WORDS, Question, option_tokens, states
+from rag.question import FRAME_WORDS, Question, found, option_tokens, states
 from rag.schema import Evidence, Passage
 from rag.structure import PATH_SEPARATOR, Heading, Outline
 from rag.text import TermMatcher, extract_numbers, fold, instructs_the_model, iter_tokens
@@ -24,12 +25,13 @@ from rag.text import TermMatcher, extract_numbers, fold, instructs_the_model, it
 # Weights of the sentence score; the refusal threshold in AnswerSettings is calibrated on this scale.
 DENSE_WEIGHT = 0.35
 LEXICAL_WEIGHT = 0.35
-HEADING_WEIGHT = 0.20  # the sentence's own section heading matches the question (scaled by its place in it)
+HEADING_WEIGHT = 0.50  # the sentence's own section heading matches the question (scaled by its place in it)
 RANK_WEIGHT = 0.10
 TYPE_BONUS = 0.12  # the sentence states what the question asks for (a number, a date, an option, …)
 TITLE_BONUS = 0.10  # the question names the sentence's document (a word of its title: "tar", "Bytedance")
 OPTION_BONUS = 0.30  # the sentence describes the command-line option the question names ("-h", "--all")
 BACK_MATTER_PENALTY = 0.15  # a sentence of back matter (see also, copyright, authors) the question does not ask about
+HEADING_FLOOR = 0.2  # the cosine unrelated headings reach (dev splits: 0.2 and 0.3 alike, 0 worse)
 POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and later sentences of a section
 # Answerability: half the best sentence's cosine to the question, half the share of the question's words
 # that occur anywhere in the retrieved passages. Refusal compares this with AnswerSettings.refuse_below.
@@ -37,7 +39,6 @@ ANSWERABILITY_DENSE = 0.5
 MIN_SENTENCE_CHARS = 12
 TITLE_LIKE_CHARS = 90  # a line this short without final punctuation reads as a title or caption
 TYPE_CHECKED = 2  # the best this many sentences are checked for the kind of answer asked for (chosen on the dev splits)
-MIN_COMPOUND_PART = 4  # letters of each part when a German compound is split to find its parts
 LEAD_IN_FOLLOW = 240  # a sentence ending in ":" takes the blocks after it, this many characters at most
 # Back matter: where a document points elsewhere or says who made it, not what it is about.
 _BACK_MATTER = re.compile(
@@ -49,6 +50,22 @@ _BACK_MATTER = re.compile(
 _USAGE_GROUP = re.compile(r"\[[^\[\]\n]{1,60}\]|\{[^{}\n]{1,60}\|[^{}\n]{1,60}\}")
 USAGE_GROUPS = 2
 _CAPTION = re.compile(r"\s*(tabelle|table|abbildung|figure|beispiel|example)\s+[\d.]+", re.IGNORECASE)
+# A pointer to another part of the document by its number and quoted heading ("Abschnitt 2.7.3,
+# „Installationskandidat-Version beeinflussen“", "Section 7.6, “Sandbox”"): the quoted heading is that section's
+# topic, not this sentence's, so a sentence is scored without it (a question worded like the heading belongs to
+# the section it names).
+_CROSS_REFERENCE = re.compile(
+    r"\b((?:abschnitt|kapitel|tabelle|abbildung|beispiel|anhang|section|chapter|table|figure|example|appendix)"
+    r"\s+[\dA-Z]+(?:\.\d+)*)\s*[,:]?\s*[„“”\x22‚«»][^„“”\x22«»\n]{1,160}[“”\x22‘«»]",
+    re.IGNORECASE,
+)
+
+
+def scoring_text(sentence: str) -> str:
+    """The sentence as it is scored for a question: cross-references keep their number, not their quoted heading."""
+    return _CROSS_REFERENCE.sub(r"\1", sentence)
+
+
 # When the best sentence opens a section whose heading matches this well, the next sentence of that section is
 # quoted too (the first sentence under a heading often only announces the answer).
 SECTION_LEAD_HEADING = 0.5
@@ -183,15 +200,21 @@ def select_evidence(
     vectors: SentenceVectors,
     question_vector: np.ndarray,
     k: int,
+    crosslingual: CrossLingual | None = None,
 ) -> EvidenceSelection:
-    """The k best sentences of the passages for the question, numbered 1..k, best first."""
+    """The k best sentences of the passages for the question, numbered 1..k, best first. With `crosslingual`, a
+    heading's closeness to the question is measured in the space German and English share (rag.crosslingual)."""
     items = candidates(passages)
     if not items:
         return EvidenceSelection([], 0.0, [], [], False, 1.0)
-    dense = vectors.get([(c.passage.doc_id, c.start, c.text) for c in items]) @ question_vector
+    texts = [scoring_text(c.text) for c in items]
+    dense = vectors.get([(c.passage.doc_id, c.start, t) for c, t in zip(items, texts, strict=True)]) @ question_vector
     headings = sorted({c.heading for c in items if c.heading})
     heading_dense = dict(zip(headings, _cosines(vectors, headings, question_vector), strict=True))
-    lexical = lexical_scores(question, [c.text for c in items])
+    if crosslingual is not None:
+        across = crosslingual.similarities(question.text, headings).tolist()
+        heading_dense = {h: max(heading_dense[h], c) for h, c in zip(headings, across, strict=True)}
+    lexical = lexical_scores(question, texts)
     # A heading is read with its document's title: "Was macht -h bei df?" names the page in the title.
     contexts = sorted({(c.heading, c.passage.title) for c in items if c.heading})
     heading_lexical = dict(zip(contexts, lexical_scores(question, [f"{t} {h}" for h, t in contexts]), strict=True))
@@ -202,7 +225,7 @@ def select_evidence(
     for c, cos, lex in zip(items, dense, lexical, strict=True):
         heading, named_option = 0.0, False
         if c.heading:
-            heading = 0.5 * max(0.0, heading_dense[c.heading]) + 0.5 * heading_lexical[(c.heading, c.passage.title)]
+            heading = 0.5 * _above_floor(heading_dense[c.heading]) + 0.5 * heading_lexical[(c.heading, c.passage.title)]
             if named_option := bool(question.options & set(option_tokens(c.heading))):
                 heading = 1.0 + heading_lexical[(c.heading, c.passage.title)]  # the option the question names
             heading *= POSITION_FACTOR[min(c.position, len(POSITION_FACTOR) - 1)]
@@ -228,16 +251,21 @@ def select_evidence(
     ]
     answers_kind = any(states(question.asks, c.text, c.heading, question) for _, c in ranked[:TYPE_CHECKED])
     retrieved = TermMatcher.of([f"{p.title}\n{p.section}\n{p.text}" for p in passages])
-    missing = sorted(n for n in question.names if not _found(n, question, retrieved) and n not in FRAME_WORDS)
+    missing = sorted(n for n in question.names if not found(n, question, retrieved) and n not in FRAME_WORDS)
     missing += _missing_numbers(question, passages)
     concepts = question.concept_words()
-    absent = [w for w in concepts if not _found(w, question, retrieved)]
+    absent = [w for w in concepts if not found(w, question, retrieved)]
     words = concepts or list(question.words)
-    coverage = sum(_found(w, question, retrieved) for w in words) / len(words) if words else 0.0
+    coverage = sum(found(w, question, retrieved) for w in words) / len(words) if words else 0.0
     support = ANSWERABILITY_DENSE * max(0.0, float(dense.max())) + (1 - ANSWERABILITY_DENSE) * coverage
     total = sum(question.weights.get(w, 0.5) for w in concepts)
     absent_weight = sum(question.weights.get(w, 0.5) for w in absent) / total if total else 0.0
     return EvidenceSelection(evidence, round(support, 4), missing, absent, answers_kind, round(absent_weight, 4))
+
+
+def _above_floor(cosine: float) -> float:
+    """A heading's cosine to the question, rescaled so that HEADING_FLOOR (what unrelated texts reach) counts 0."""
+    return max(0.0, (cosine - HEADING_FLOOR) / (1.0 - HEADING_FLOOR))
 
 
 def _with_section_lead(scored: list[tuple[float, Candidate]], heading: float) -> list[tuple[float, Candidate]]:
@@ -285,18 +313,7 @@ def _cosines(vectors: SentenceVectors, texts: list[str], question_vector: np.nda
 def _mentions_any(question: Question, text: str) -> bool:
     """Whether the text holds any word of the question (or a translation of one)."""
     matcher = TermMatcher.of([text])
-    return any(_found(w, question, matcher) for w in question.words)
-
-
-def _found(word: str, question: Question, matcher: TermMatcher) -> bool:
-    """The word, or one of its translations, occurs in the matched text; a German compound counts when both
-    of its parts do ("Logdatei": "Log" and "Datei")."""
-    if matcher.has_word(word) or any(matcher.has_word(t) for t in question.translations.get(word, ())):
-        return True
-    return question.language == "de" and len(word) >= 2 * MIN_COMPOUND_PART and any(
-        matcher.has_word(word[:i]) and matcher.has_word(word[i:].removeprefix("s"))
-        for i in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1)
-    )
+    return any(found(w, question, matcher) for w in question.words)
 
 
 def lexical_scores(question: Question, texts: Sequence[str]) -> list[float]:
@@ -305,7 +322,7 @@ def lexical_scores(question: Question, texts: Sequence[str]) -> list[float]:
     found everywhere (the collection's main names) weigh little; words found nowhere are left out."""
     words = list(question.words)
     matchers = [TermMatcher.of([t]) for t in texts]
-    matches = [[_found(w, question, m) for w in words] for m in matchers]
+    matches = [[found(w, question, m) for w in words] for m in matchers]
     n = len(texts)
     weights = []
     for j in range(len(words)):

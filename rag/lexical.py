@@ -306,13 +306,13 @@ class BM25Index:
                 yield rows, tf
 
     def search(
-        self, query: str, k: int, allowed: Callable[[str], bool] | None = None
+        self, query: str, k: int, allowed: Callable[[str], bool] | None = None, terms: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
         """Up to k (chunk_id, score) pairs with a positive score, best first (ties by chunk id, so the order
         does not depend on how the index was built), among the chunks `allowed` accepts (all when None)."""
         if k <= 0 or not self._n_live:
             return []
-        scores = self.scores(analyze(query, detect_language(query)))
+        scores = self.scores(analyze(query, detect_language(query)) if terms is None else terms)
         hits = np.flatnonzero(scores > 0)
         if allowed is None and len(hits) > k:
             kth = np.partition(scores[hits], len(hits) - k)[len(hits) - k]

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rag.text import STOPWORDS, TermMatcher, detect_language, extract_numbers, fold, iter_tokens, names
-from rag.text.lexicon import translate
+from rag.text import STOPWORDS, TermMatcher, analyze, detect_language, extract_numbers, fold, iter_tokens, names
+from rag.text.language import marker_language
+from rag.text.lexicon import lexicon_language, translate
 
 AnswerType = Literal[
     "quantity", "money", "date", "person", "organisation", "place", "reason", "option", "command", "definition"
@@ -240,6 +241,11 @@ class Question:
         # a hyphenated compound counts through its parts, which are words of the question too
         return [w for w in self.words if w not in FRAME_WORDS and "-" not in w]
 
+    def search_terms(self) -> list[str]:
+        """BM25 terms of the question, stemmed in its language, and of its words' translations, stemmed in theirs."""
+        extra = dict.fromkeys(t for w in self.words for t in self.translations.get(w, ()))
+        return analyze(self.text, self.language) + analyze(" ".join(extra), self.other_language)
+
     def search_text(self) -> str:
         """The question with its words' translations appended, for lexical search across languages."""
         extra = [t for w in self.words for t in self.translations.get(w, ())]
@@ -248,8 +254,9 @@ class Question:
 
 def analyse(text: str) -> Question:
     """Analyse a question once (language, words, names, numbers, answer type, translations)."""
-    language = detect_language(text)
     words = question_words(text)
+    # Function words decide; a short question without any ("Virtual consoles") is decided by the lexicon
+    language = marker_language(text) or lexicon_language(words) or detect_language(text)
     other = "en" if language == "de" else "de"
     asked = names(text, language)
     translations = {w: tuple(translate(w, language, other)) for w in words}
@@ -317,6 +324,31 @@ def concept_weights(text: str, language: str) -> dict[str, float]:
             weight = NOUN_WEIGHT if any(c.isdigit() for c in word) or token.text.isupper() else WORD_WEIGHT_EN
         weights[word] = max(weights.get(word, 0.0), weight)
     return weights
+
+
+MIN_COMPOUND_PART = 4  # letters of each part when a German compound is split to find its parts
+
+
+def found(word: str, question: Question, matcher: TermMatcher) -> bool:
+    """The word, or one of its translations, occurs in the matched text; a German compound counts when both
+    of its parts do ("Logdatei": "Log" and "Datei")."""
+    if matcher.has_word(word) or any(matcher.has_word(t) for t in question.translations.get(word, ())):
+        return True
+    return question.language == "de" and len(word) >= 2 * MIN_COMPOUND_PART and any(
+        matcher.has_word(word[:i]) and matcher.has_word(word[i:].removeprefix("s"))
+        for i in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1)
+    )
+
+
+def coverage(question: Question, text: str) -> float:
+    """The share of the question's concept weight (rag.question.concept_weights) whose words the text holds, in
+    either language: 1.0 when a heading names everything the question is about."""
+    concepts = question.concept_words()
+    if not concepts:
+        return 0.0
+    matcher = TermMatcher.of([text])
+    total = sum(question.weights.get(w, 0.5) for w in concepts)
+    return sum(question.weights.get(w, 0.5) for w in concepts if found(w, question, matcher)) / total if total else 0.0
 
 
 def option_tokens(text: str) -> list[str]:

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from rag.config import RetrievalSettings
+from rag.crosslingual import CrossLingual
 from rag.embeddings import Embedder
 from rag.filters import check_where, matches
 from rag.lexical import BM25Index, BM25Postings
-from rag.question import option_tokens
+from rag.question import Question, coverage, option_tokens
 from rag.schema import Passage
 from rag.store import ChromaStore, DocRecord, StoredChunk
 from rag.structure import PATH_SEPARATOR, Outline
 from rag.text import fold, iter_tokens
+
+# Sections found by their heading (HybridRetriever.with_headings): the best this many headings by BM25 are checked,
+# and at most HEADING_SECTIONS of those covering the question are read.
+HEADING_CANDIDATES = 10
+HEADING_SECTIONS = 2
+HEADING_COVERAGE = 0.75
+HEADING_SIMILARITY = 0.5
 
 RetrieverMode = str  # "hybrid" | "dense" | "bm25"
 MODES = ("hybrid", "dense", "bm25")
@@ -41,13 +49,15 @@ class IndexView:
     chunks: dict[str, StoredChunk]
     bm25: BM25Index
     by_doc: dict[str, list[str]] = field(default_factory=dict)  # doc_id -> its chunk ids in this view
+    heads: BM25Index | None = None  # BM25 over the innermost heading of each section's first chunk
+    sections: dict[str, str] = field(default_factory=dict)  # each section's first chunk id -> its innermost heading
 
     def visible(self, chunk: StoredChunk) -> bool:
         return _committed(self.registry, chunk)
 
 
 def load_view(store: ChromaStore, previous: IndexView | None = None,
-              postings: BM25Postings | None = None) -> IndexView:
+              postings: BM25Postings | None = None, heads: BM25Postings | None = None) -> IndexView:
     """Read the registry and the committed chunks; index them for BM25. Revision is read first, so a
     commit that lands meanwhile changes the revision and the next check rebuilds.
 
@@ -56,9 +66,13 @@ def load_view(store: ChromaStore, previous: IndexView | None = None,
     are read again: the store's version markers name them (ChromaStore.registry_changes), their records and
     chunks are read by id, and BM25 changes in place by just their chunks (BM25Postings: removed chunks masked,
     new ones appended, weights computed at query time). A change to one document then costs work in proportion
-    to that document, plus reading the ids of the documents and their markers, not the collection."""
+    to that document, plus reading the ids of the documents and their markers, not the collection.
+
+    `heads` (kept by the caller like `postings`) indexes each section's first chunk by its innermost heading, so
+    that a question worded like a heading finds that section (HybridRetriever.with_headings)."""
     revision = store.revision()
     postings = postings if postings is not None else BM25Postings()
+    heads = heads if heads is not None else BM25Postings()
     if previous is None:
         registry = store.registry()
         chunks = {c.chunk_id: c for c in store.iter_chunks() if _committed(registry, c)}
@@ -67,7 +81,9 @@ def load_view(store: ChromaStore, previous: IndexView | None = None,
             by_doc.setdefault(c.doc_id, []).append(c.chunk_id)
         postings.update(removed=[cid for cid in postings.ids() if cid not in chunks],
                         added=[(cid, _bm25_text(registry, chunks[cid])) for ids in by_doc.values() for cid in ids])
-        return IndexView(revision, registry, chunks, postings.snapshot(), by_doc)
+        sections = dict(_section_heads(chunks[cid] for ids in by_doc.values() for cid in ids))
+        heads.update(removed=[cid for cid in heads.ids() if cid not in chunks], added=list(sections.items()))
+        return IndexView(revision, registry, chunks, postings.snapshot(), by_doc, heads.snapshot(), sections)
     old = previous.registry
     found = store.registry_changes({d: rec.version for d, rec in old.items()})
     if found is None:  # the markers cannot tell: compare the whole registry
@@ -91,7 +107,27 @@ def load_view(store: ChromaStore, previous: IndexView | None = None,
         chunks[c.chunk_id] = c
         by_doc.setdefault(c.doc_id, []).append(c.chunk_id)
     postings.update(removed=removed, added=[(c.chunk_id, _bm25_text(registry, c)) for c in fresh])
-    return IndexView(revision, registry, chunks, postings.snapshot(), by_doc)
+    added = _section_heads(fresh)
+    sections = {cid: h for cid, h in previous.sections.items() if cid in chunks}
+    sections.update(added)
+    heads.update(removed=removed, added=added)
+    return IndexView(revision, registry, chunks, postings.snapshot(), by_doc, heads.snapshot(), sections)
+
+
+def _section_heads(chunks: Iterable[StoredChunk]) -> list[tuple[str, str]]:
+    """(chunk id, innermost heading) of the first chunk of each section, of chunks given by document and start."""
+    seen: set[tuple[str, str]] = set()
+    found: list[tuple[str, str]] = []
+    for c in chunks:
+        if c.section and (c.doc_id, c.section) not in seen:
+            seen.add((c.doc_id, c.section))
+            found.append((c.chunk_id, innermost(c.section)))
+    return found
+
+
+def innermost(section: str) -> str:
+    """The innermost heading of a heading path."""
+    return section.rsplit(PATH_SEPARATOR, 1)[-1]
 
 
 def _bm25_text(registry: dict[str, DocRecord], chunk: StoredChunk) -> str:
@@ -108,13 +144,17 @@ class HybridRetriever:
     """Ranks visible chunks for a question. The lexical index follows the store's revision, so every
     process sharing one Chroma server sees the same documents."""
 
-    def __init__(self, store: ChromaStore, embedder: Embedder, settings: RetrievalSettings) -> None:
+    def __init__(self, store: ChromaStore, embedder: Embedder, settings: RetrievalSettings,
+                 crosslingual: CrossLingual | None = None) -> None:
         self.store = store
         self.embedder = embedder
+        self.crosslingual = crosslingual
+        self._heading_matrix: tuple[str, list[str], np.ndarray] | None = None  # revision, chunk ids, vectors
         self.candidates = settings.candidates
         self.rrf_k = settings.rrf_k
         self._view: IndexView | None = None
         self._postings = BM25Postings()  # changed in place from view to view; each view holds a snapshot
+        self._heads = BM25Postings()  # the same for section headings
         self._lock = threading.Lock()
 
     def view(self) -> IndexView:
@@ -125,15 +165,16 @@ class HybridRetriever:
             return view
         with self._lock:
             if self._view is None or self._view.revision != revision:
-                self._view = load_view(self.store, self._view, self._postings)
+                self._view = load_view(self.store, self._view, self._postings, self._heads)
             return self._view
 
     def search(
         self, query: str, k: int, doc_ids: Sequence[str] | None = None, mode: RetrieverMode = "hybrid",
-        vector: np.ndarray | None = None, where: dict[str, Any] | None = None,
+        vector: np.ndarray | None = None, where: dict[str, Any] | None = None, terms: Sequence[str] | None = None,
     ) -> list[Passage]:
         """Ranked passages; `vector` is the query's embedding when the caller already has it. `where` (Chroma's
-        filter syntax over front-matter metadata) narrows both retrievers to the documents it matches."""
+        filter syntax over front-matter metadata) narrows both retrievers to the documents it matches. `terms` are the
+        query's BM25 terms when the caller analysed it (rag.question.Question.search_terms)."""
         if mode not in MODES:
             raise ValueError(f"unknown retriever {mode!r}; valid: {', '.join(MODES)}")
         view = self.view()
@@ -154,7 +195,8 @@ class HybridRetriever:
             allowed = set(doc_ids) if doc_ids else None
             rankings.append(
                 view.bm25.search(
-                    query, n, allowed=None if allowed is None else (lambda cid: view.chunks[cid].doc_id in allowed)
+                    query, n, allowed=None if allowed is None else (lambda cid: view.chunks[cid].doc_id in allowed),
+                    terms=terms,
                 )
             )
         scored = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, self.rrf_k)
@@ -182,9 +224,49 @@ class HybridRetriever:
         allowed = set(doc_ids) if doc_ids is not None else None
         found = [cid for cid, c in view.chunks.items() if cid not in have and c.section
                  and (allowed is None or c.doc_id in allowed)
-                 and wanted & set(option_tokens(c.section.rsplit(PATH_SEPARATOR, 1)[-1]))]
+                 and wanted & set(option_tokens(innermost(c.section)))]
         found.sort(key=lambda cid: (doc_rank.get(view.chunks[cid].doc_id, len(passages)), cid))
         return passages + [self._passage(view, cid, 0.0) for cid in found[:limit]]
+
+    def with_headings(self, question: Question, passages: list[Passage], limit: int = HEADING_SECTIONS,
+                      doc_ids: Sequence[str] | None = None) -> list[Passage]:
+        """The passages, plus (after them) the first chunk of each section whose heading matches the question: its
+        words (with the headings above it) cover what the question is about (rag.question.coverage at least
+        HEADING_COVERAGE), or, in either language, it means what the question says (rag.crosslingual, cosine at
+        least HEADING_SIMILARITY). "Wie verifiziere ich installierte Paketdateien?" reads the section
+        "Verifizierung von installierten Paketdateien", and "Virtual consoles" the section "Virtuelle Konsolen",
+        even when neither the dense nor the BM25 ranking of whole chunks put them among the passages."""
+        view = self.view()
+        if not view.sections or limit <= 0:
+            return passages
+        allowed = set(doc_ids) if doc_ids else None
+        have = {p.chunk_id for p in passages}
+        candidates: dict[str, float] = {}
+        if view.heads is not None:
+            for cid, _ in view.heads.search(question.text, HEADING_CANDIDATES, terms=question.search_terms(),
+                                            allowed=None if allowed is None else
+                                            (lambda cid: view.chunks[cid].doc_id in allowed)):
+                if coverage(question, view.chunks[cid].section) >= HEADING_COVERAGE:
+                    candidates[cid] = 1.0
+        for cid, similarity in self._similar_headings(view, question.text, allowed):
+            candidates[cid] = max(candidates.get(cid, 0.0), similarity)
+        ranked = sorted((c for c in candidates if c not in have), key=lambda c: (-candidates[c], c))
+        return passages + [self._passage(view, cid, candidates[cid]) for cid in ranked[:limit]]
+
+    def _similar_headings(self, view: IndexView, text: str, allowed: set[str] | None) -> list[tuple[str, float]]:
+        """The sections whose innermost heading is at least HEADING_SIMILARITY close to the text, best first."""
+        if self.crosslingual is None:
+            return []
+        memo = self._heading_matrix
+        if memo is None or memo[0] != view.revision:
+            ids = list(view.sections)
+            memo = (view.revision, ids, self.crosslingual.encode([view.sections[c] for c in ids]))
+            self._heading_matrix = memo
+        _, ids, matrix = memo
+        scores = matrix @ self.crosslingual.encode([text])[0]
+        best = np.argsort(-scores)[:HEADING_CANDIDATES]
+        return [(ids[i], float(scores[i])) for i in best if scores[i] >= HEADING_SIMILARITY
+                and (allowed is None or view.chunks[ids[i]].doc_id in allowed)]
 
     def _dense(self, view: IndexView, query: str | np.ndarray, n: int,
                doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:

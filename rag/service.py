@@ -12,6 +12,7 @@ import numpy as np
 
 from rag.answer import Answerer, final_answer
 from rag.config import Settings, load_settings
+from rag.crosslingual import make_crosslingual
 from rag.documents import DocumentError, doc_id_for, load_bytes, make_document
 from rag.embeddings import Embedder, make_embedder
 from rag.evidence import EvidenceSelection, SentenceVectors, select_evidence
@@ -43,7 +44,8 @@ class Quelle:
         self.embedder = embedder or make_embedder(s.embed)
         self.llm = llm or make_llm(s.llm)
         self.indexer = Indexer(self.store, self.embedder, s.chunk)
-        self.retriever = HybridRetriever(self.store, self.embedder, s.retrieval)
+        self.crosslingual = make_crosslingual(s.embed)
+        self.retriever = HybridRetriever(self.store, self.embedder, s.retrieval, self.crosslingual)
         self.sentence_vectors = SentenceVectors(self.embedder, s.answer.sentence_cache)
         self.answerer = Answerer(self.llm, s.answer, s.llm)
         self.uploads = UploadFolder(s.data_dir)
@@ -119,7 +121,8 @@ class Quelle:
         analysed = question if isinstance(question, Question) else analyse(question)
         if vector is None:
             vector = self.embedder.embed_query(analysed.text)
-        return select_evidence(analysed, passages, self.sentence_vectors, vector, self.settings.answer.evidence_k)
+        return select_evidence(analysed, passages, self.sentence_vectors, vector, self.settings.answer.evidence_k,
+                               self.crosslingual)
 
     def ask(self, question: str, top_k: int | None = None, doc_ids: Sequence[str] | None = None, *,
             history: Sequence[str] = (), where: dict[str, Any] | None = None) -> Answer:
@@ -142,8 +145,10 @@ class Quelle:
         # A question that names documents ("Was macht cp -n?" and "cp(1) — …") reads those documents.
         named = self.retriever.named_documents(question, doc_ids) if doc_ids != [] else []
         passages = self.retriever.search(analysed.search_text(), top_k or self.settings.answer.passages,
-                                         named or doc_ids, self.settings.retrieval.mode, vector, where)
+                                         named or doc_ids, self.settings.retrieval.mode, vector, where,
+                                         analysed.search_terms())
         passages = self.retriever.with_options(sorted(analysed.options), passages, doc_ids=named or doc_ids)
+        passages = self.retriever.with_headings(analysed, passages, doc_ids=named or doc_ids)
         selection = self.evidence(analysed, passages, vector)
         timings["retrieve"] = _ms(started)
         for event in self.answerer.stream(analysed, selection, timings):

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that `make test` needs beyond Python, when they are missing: chromium (the browser
-# tests), man-db, groff-base, manpages and manpages-de (the eval haystack of real man pages). Needs root for
+# tests), man-db, groff-base, manpages and manpages-de (the eval haystack of real man pages), debian-reference-de and
+# debian-reference-en (the heading probe of make eval, evals/headings.py). Needs root for
 # apt-get; without it, says what to install and fails.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-for pkg in man-db groff-base manpages manpages-de; do
+for pkg in man-db groff-base manpages manpages-de debian-reference-de debian-reference-en; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -32,14 +32,23 @@ _MARKER_TRAITS = {
 # Scale words after a number ("2 Milliarden", "62 Mio.", "2 billion"). "Billionen" is the German 10^12;
 
 
-def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
-    """'de' or 'en', by counting words only one of the two languages uses; letter patterns break ties."""
+def marker_language(text: str) -> str | None:
+    """'de' or 'en' when words only one of the two languages uses (or umlauts) decide, else None."""
     words = [w.casefold() for w in re.findall(r"[^\W\d_]+", text)]
     scores = {lang: sum(w in markers for w in words) for lang, markers in _MARKERS.items()}
     scores["de"] += 2 * sum(any(c in "äöüß" for c in w) for w in words)
     if scores["de"] == scores["en"]:
-        lowered = " ".join(words)
-        scores = {lang: len(trait.findall(lowered)) for lang, trait in _MARKER_TRAITS.items()}
+        return None
+    return "de" if scores["de"] > scores["en"] else "en"
+
+
+def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
+    """'de' or 'en', by counting words only one of the two languages uses; letter patterns break ties."""
+    found = marker_language(text)
+    if found is not None:
+        return found
+    lowered = " ".join(w.casefold() for w in re.findall(r"[^\W\d_]+", text))
+    scores = {lang: len(trait.findall(lowered)) for lang, trait in _MARKER_TRAITS.items()}
     if scores["de"] == scores["en"]:
         return default
     return "de" if scores["de"] > scores["en"] else "en"

@@ -98,6 +98,26 @@ class Lexicon:
         word, lang = item
         return fold(word) in self._words.get(lang, {})
 
+    def knows(self, word: str, lang: str) -> bool:
+        """Whether the word is a headword or an inflected form of one in that language (no stemming)."""
+        key = fold(word)
+        return key in self._words[lang] or key in self._forms[lang]
+
+    def language_of(self, words: Iterable[str]) -> str | None:
+        """'de' or 'en' when more of the words are known in only that language than in only the other, else None:
+        "Virtual consoles" is English though it has no English function word."""
+        words = list(words)
+        # words and their inflected forms first; then words known only by their stem ("fonts": font)
+        for known in (self.knows, lambda word, lang: bool(self.headwords(word, lang))):
+            only = {lang: 0 for lang in LANGUAGES}
+            for word in words:
+                langs = [lang for lang in LANGUAGES if known(word, lang)]
+                if len(langs) == 1:
+                    only[langs[0]] += 1
+            if only["de"] != only["en"]:
+                return "de" if only["de"] > only["en"] else "en"
+        return None
+
     def headwords(self, word: str, source: str) -> list[str]:
         """The headwords a word is looked up under: the headword of an inflected form it is (then itself,
         if it is a headword too), else itself, else the closest headword sharing its Snowball stem
@@ -154,6 +174,11 @@ def translate(word: str, source: str, target: str, limit: int = 3) -> list[str]:
     ['file']
     """
     return Lexicon.default().translate(word, source, target, limit)
+
+
+def lexicon_language(words: Iterable[str]) -> str | None:
+    """The language more of the words belong to only, by the packaged lexicon, or None (see Lexicon.language_of)."""
+    return Lexicon.default().language_of(words)
 
 
 def expand(words: Iterable[str], source: str, target: str, limit: int = 3) -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 
 from rag.embeddings import Embedder
-from rag.evidence import SentenceVectors, candidates, select_evidence
+from rag.evidence import SentenceVectors, candidates, scoring_text, select_evidence
 from rag.question import analyse
 from rag.schema import Passage
 from rag.structure import Outline, detect_outline
@@ -140,3 +140,17 @@ BESCHREIBUNG
     texts = [c.text for c in candidates([passage_of(text, detect_outline(text))])]
     assert not any("[-S Endung]" in t for t in texts)
     assert "zcat ist mit gunzip -c identisch." in texts
+
+
+def test_a_cross_reference_is_scored_without_the_heading_it_quotes() -> None:
+    assert scoring_text("Lesen Sie auch Abschnitt 6.3.8, „Wie Sie das ferne System über SSH herunterfahren“.") \
+        == "Lesen Sie auch Abschnitt 6.3.8."
+    assert scoring_text('(see Section 2.7.3, "Tweaking candidate version").') == "(see Section 2.7.3)."
+    assert scoring_text("Er sagte „Hallo“ zu Abschnitt 3.") == "Er sagte „Hallo“ zu Abschnitt 3."  # no reference
+
+
+def test_a_sentence_pointing_to_the_section_does_not_answer_for_it() -> None:
+    text = ("Konsolen\n\nLesen Sie Abschnitt 1.4, „Virtuelle Konsolen wechseln“, bevor Sie beginnen.\n\n"
+            "Virtuelle Konsolen wechseln\n\nMit Alt-F1 bis Alt-F6 wechseln Sie zwischen sechs Textbildschirmen.\n")
+    selection = select("Virtuelle Konsolen wechseln", text)
+    assert selection.evidence[0].quote.startswith("Mit Alt-F1 bis Alt-F6")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, counted_words, states
+from rag.question import analyse, counted_words, coverage, states
 
 
 @pytest.mark.parametrize(("question", "counted"), [
@@ -88,3 +88,26 @@ def test_an_organisation_question_may_qualify_what_it_asks_for() -> None:
 def test_a_contraction_is_no_content_word() -> None:
     words = analyse("How many lines does tail print if I don't tell it otherwise?").words
     assert "don" not in words and "lines" in words
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("Virtual consoles", "en"), ("Package dependencies", "en"), ("Basic fonts", "en"),
+     ("Grundlegende Schriften", "de"), ("Downgrade im Notfall", "de"), ("Verwenden von vim", "de")],
+)
+def test_a_question_without_function_words_gets_its_language_from_the_lexicon(question: str, lang: str) -> None:
+    analysed = analyse(question)
+    assert analysed.language == lang
+    assert analysed.translations  # so its words are looked for in the other language too
+
+
+def test_search_terms_stem_each_word_in_its_own_language() -> None:
+    terms = analyse("Virtual consoles").search_terms()
+    assert "consol" in terms and "konsol" in terms  # the English stem and the German stem of "konsole"
+
+
+def test_coverage_weighs_the_question_words_a_heading_holds() -> None:
+    question = analyse("Wie verifiziere ich installierte Paketdateien?")
+    assert coverage(question, "Verifizierung von installierten Paketdateien") == 1.0
+    assert coverage(question, "Verwenden von vim") == 0.0
+    assert coverage(analyse("Which virtual consoles are there?"), "Virtuelle Konsolen") == 1.0  # through the lexicon

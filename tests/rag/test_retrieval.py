@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from rag.config import ChunkSettings, RetrievalSettings
+from rag.crosslingual import CrossLingual
 from rag.documents import make_document
 from rag.ingest import Indexer
+from rag.question import analyse
 from rag.retrieval import HybridRetriever, load_view
 from rag.store import ChromaStore
 
@@ -32,6 +34,7 @@ def parts(tmp_path: Path, embedder, store_settings, seed_doc):  # type: ignore[n
 def _same(a, b) -> None:  # type: ignore[no-untyped-def]
     assert a.registry == b.registry
     assert a.chunks == b.chunks
+    assert a.sections == b.sections
     for query in ("Wie viele Chips hat Baidu bestellt?", "Wann beginnt die Apfelernte?", "Birnen"):
         assert a.bm25.search(query, 10) == b.bm25.search(query, 10)
 
@@ -69,3 +72,49 @@ def test_without_version_markers_the_view_compares_the_whole_registry(parts) -> 
     view = retriever.view()
     _same(view, load_view(store))
     assert "pears" not in view.registry and "Bodensee" in retriever.search("Äpfel", 1, mode="bm25")[0].text
+
+
+HANDBOOK = """# Systemverwaltung
+
+Dieses Kapitel beschreibt die tägliche Arbeit am Rechner.
+
+## Virtuelle Konsolen
+
+Mit Alt-F1 bis Alt-F6 wechseln Sie zwischen sechs Textbildschirmen.
+
+## Verifizierung von installierten Paketdateien
+
+Das Werkzeug debsums vergleicht jede Datei mit ihrer Prüfsumme aus dem Archiv.
+
+## Zeitzone einstellen
+
+Der Befehl dpkg-reconfigure tzdata fragt nach Region und Stadt.
+"""
+
+
+@pytest.fixture()
+def handbook(tmp_path: Path, embedder, store_settings):  # type: ignore[no-untyped-def]
+    store = ChromaStore(store_settings, str(tmp_path / "data"))
+    Indexer(store, embedder, ChunkSettings(size=100, overlap=0)).add(
+        make_document(HANDBOOK, doc_id="handbook", title="Handbuch", source="upload:handbook.md", language="de"))
+    return store
+
+
+@pytest.mark.parametrize(("question", "heading"), [
+    ("Wie verifiziere ich installierte Paketdateien?", "Verifizierung von installierten Paketdateien"),  # words
+    ("Virtual consoles", "Virtuelle Konsolen"),  # across languages
+    ("How do I set the time zone?", "Zeitzone einstellen"),
+])
+def test_a_question_worded_like_a_heading_reads_that_section(handbook, embedder, question: str,
+                                                             heading: str) -> None:  # type: ignore[no-untyped-def]
+    retriever = HybridRetriever(handbook, embedder, RetrievalSettings(), CrossLingual())
+    added = retriever.with_headings(analyse(question), [])
+    assert added and added[0].section.endswith(heading)
+    assert added[0].start == HANDBOOK.index(heading)  # the section's first chunk, which opens with its heading
+
+
+def test_no_heading_matches_a_question_about_something_else(handbook, embedder) -> None:  # type: ignore[no-untyped-def]
+    retriever = HybridRetriever(handbook, embedder, RetrievalSettings(), CrossLingual())
+    assert retriever.with_headings(analyse("Wie backe ich ein Roggenbrot?"), []) == []
+    passages = retriever.search("Virtuelle Konsolen", 3)
+    assert retriever.with_headings(analyse("Virtuelle Konsolen"), passages) == passages  # already read: not again

@@ -120,3 +120,11 @@ def test_a_lexicon_from_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 def test_module_exports() -> None:
     assert {"translate", "expand", "lexicon_size", "Lexicon", "fold"} <= set(dir(lexicon))
+
+
+def test_the_language_of_words_without_function_words() -> None:
+    lex = Lexicon.default()
+    assert lex.language_of(["virtual", "consoles"]) == "en"
+    assert lex.language_of(["grundlegende", "schriften"]) == "de"
+    assert lex.language_of(["fonts"]) == "en"  # known by its stem only
+    assert lex.language_of(["zzyzx"]) is None

@@ -1,0 +1,32 @@
+"""The heading probe's items: each numbered heading in German and, through its number, in English, with the span of
+its German section (subsections included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evals.headings import CHAPTERS, items, numbered_sections
+
+GERMAN = """<html><head><title>Kapitel 1</title></head><body>
+<h2>1.1. Virtuelle Konsolen</h2><p>Mit Alt-F1 wechseln Sie die Konsole.</p>
+<h3>1.1.1. Wechseln</h3><p>Alt-F2 führt zur zweiten.</p>
+<h2>1.2. Zeitzone einstellen</h2><p>Der Befehl dpkg-reconfigure tzdata fragt nach der Stadt.</p>
+</body></html>"""
+ENGLISH = """<html><head><title>Chapter 1</title></head><body>
+<h2>1.1. Virtual consoles</h2><p>Alt-F1 switches.</p><h3>1.1.1. Switching</h3><p>Alt-F2.</p>
+</body></html>"""
+
+
+def test_items_pair_the_headings_by_number(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "ch01.de.html").write_text(GERMAN, encoding="utf-8")
+    (tmp_path / "ch01.en.html").write_text(ENGLISH, encoding="utf-8")
+    monkeypatch.setitem(CHAPTERS, "dev", ("01",))
+    sections = numbered_sections(tmp_path / "ch01.de.html")
+    assert [(n, h) for n, (h, _, _) in sections.items()] == [
+        ("1.1", "Virtuelle Konsolen"), ("1.1.1", "Wechseln"), ("1.2", "Zeitzone einstellen")]
+    found = items("dev", tmp_path)
+    assert [(i.lang, i.number, i.question) for i in found] == [
+        ("de", "1.1", "Virtuelle Konsolen"), ("en", "1.1", "Virtual consoles"), ("de", "1.1.1", "Wechseln"),
+        ("en", "1.1.1", "Switching"), ("de", "1.2", "Zeitzone einstellen")]
+    top = found[0]
+    assert top.start == sections["1.1"][1] and top.end == sections["1.2"][1]  # 1.1.1 lies inside 1.1
