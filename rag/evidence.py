@@ -19,7 +19,7 @@ from rag.crosslingual import CrossLingual
 from rag.embeddings import Embedder
 from rag.question import FRAME_WORDS, Question, found, option_tokens, states
 from rag.schema import Evidence, Passage
-from rag.structure import PATH_SEPARATOR, Heading, Outline
+from rag.structure import PATH_SEPARATOR, Heading, Outline, heading_topic
 from rag.text import TermMatcher, extract_numbers, fold, instructs_the_model, iter_tokens
 
 # Weights of the sentence score; the refusal threshold in AnswerSettings is calibrated on this scale.
@@ -212,7 +212,7 @@ def select_evidence(
     headings = sorted({c.heading for c in items if c.heading})
     heading_dense = dict(zip(headings, _cosines(vectors, headings, question_vector), strict=True))
     if crosslingual is not None:
-        across = crosslingual.similarities(question.text, headings).tolist()
+        across = crosslingual.similarities(question.text, [heading_topic(h) for h in headings]).tolist()
         heading_dense = {h: max(heading_dense[h], c) for h, c in zip(headings, across, strict=True)}
     lexical = lexical_scores(question, texts)
     # A heading is read with its document's title: "Was macht -h bei df?" names the page in the title.
@@ -243,7 +243,7 @@ def select_evidence(
         )
         scored.append((score, c, heading))
     scored.sort(key=lambda item: (-item[0], item[1].passage.doc_id, item[1].start))
-    ranked = _with_section_lead([(sc, c) for sc, c, _ in scored], scored[0][2] if scored else 0.0)
+    ranked = _without_overlaps(_with_section_lead([(sc, c) for sc, c, _ in scored], scored[0][2] if scored else 0.0))
     evidence = [
         Evidence(id=i, doc_id=c.passage.doc_id, title=c.passage.title, source=c.passage.source, start=c.start,
                  end=c.end, quote=c.text, score=round(sc, 4), section=c.passage.section or None, page=c.passage.page)
@@ -261,6 +261,16 @@ def select_evidence(
     total = sum(question.weights.get(w, 0.5) for w in concepts)
     absent_weight = sum(question.weights.get(w, 0.5) for w in absent) / total if total else 0.0
     return EvidenceSelection(evidence, round(support, 4), missing, absent, answers_kind, round(absent_weight, 4))
+
+
+def _without_overlaps(ranked: list[tuple[float, Candidate]]) -> list[tuple[float, Candidate]]:
+    """The ranking without sentences that overlap a better one: a lead-in quoted with its list already holds the
+    list's items, which would otherwise be quoted a second time."""
+    kept: list[tuple[float, Candidate]] = []
+    for score, c in ranked:
+        if not any(k.passage.doc_id == c.passage.doc_id and k.start < c.end and c.start < k.end for _, k in kept):
+            kept.append((score, c))
+    return kept
 
 
 def _above_floor(cosine: float) -> float:

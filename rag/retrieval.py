@@ -18,7 +18,7 @@ from rag.lexical import BM25Index, BM25Postings
 from rag.question import Question, coverage, option_tokens
 from rag.schema import Passage
 from rag.store import ChromaStore, DocRecord, StoredChunk
-from rag.structure import PATH_SEPARATOR, Outline
+from rag.structure import PATH_SEPARATOR, Outline, heading_topic
 from rag.text import fold, iter_tokens
 
 # Sections found by their heading (HybridRetriever.with_headings): the best this many headings by BM25 are checked,
@@ -121,7 +121,7 @@ def _section_heads(chunks: Iterable[StoredChunk]) -> list[tuple[str, str]]:
     for c in chunks:
         if c.section and (c.doc_id, c.section) not in seen:
             seen.add((c.doc_id, c.section))
-            found.append((c.chunk_id, innermost(c.section)))
+            found.append((c.chunk_id, heading_topic(innermost(c.section))))
     return found
 
 

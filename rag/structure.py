@@ -111,6 +111,20 @@ class _Line:
 _BLANKS = " \t\u00a0"
 
 
+# What numbers a heading rather than names its topic: "2.4.2.", "Kapitel 2.", "A.1", "3)".
+_HEADING_NUMBER = re.compile(
+    r"^\s*(?:(?:kapitel|chapter|abschnitt|section|teil|part|anhang|appendix)\s+)?"
+    r"(?:\d{1,3}(?:\.\d+)*[.)]?|[A-Z](?:\.\d+)+[.)]?|[A-Z][.)])\s+",
+    re.IGNORECASE,
+)
+
+
+def heading_topic(heading: str) -> str:
+    """A heading without its number: "2.4.2. Verifizierung von installierten Paketdateien" names the same topic as
+    "Verifizierung von installierten Paketdateien", and a question never says "2.4.2"."""
+    return _HEADING_NUMBER.sub("", heading, count=1) or heading
+
+
 def _indent_width(text: str) -> int:
     width = 0
     for ch in text:

@@ -154,3 +154,12 @@ def test_a_sentence_pointing_to_the_section_does_not_answer_for_it() -> None:
             "Virtuelle Konsolen wechseln\n\nMit Alt-F1 bis Alt-F6 wechseln Sie zwischen sechs Textbildschirmen.\n")
     selection = select("Virtuelle Konsolen wechseln", text)
     assert selection.evidence[0].quote.startswith("Mit Alt-F1 bis Alt-F6")
+
+
+def test_no_two_pieces_of_evidence_overlap() -> None:
+    text = ("Anmelden\n\nHier ein paar Methoden, um eine root-Shell zu bekommen:\n\n"
+            "Geben Sie root im Anmeldebildschirm ein.\n\nGeben Sie su -l in einer Shell ein.\n")
+    selection = select("Wie bekomme ich eine root-Shell?", text, k=4)
+    spans = sorted((e.start, e.end) for e in selection.evidence)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert selection.evidence[0].quote.startswith("Hier ein paar Methoden")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.documents import html_text
-from rag.structure import Outline, detect_outline, iter_blocks
+from rag.structure import Outline, detect_outline, heading_topic, iter_blocks
 
 
 def headings(text: str, outline: Outline) -> list[tuple[int, str, str]]:
@@ -102,3 +104,12 @@ def test_html_blocks_flow_inline_elements_and_record_headings() -> None:
     assert "chage\tAlter verwalten" in text
     assert headings(text, outline) == [(1, "heading", "Kapitel"), (7, "option", "-v"), (9, "label", "Befehl\tFunktion")]
     assert outline.path_at(text, text.index("Mehr")) == "Kapitel › -v"
+
+
+@pytest.mark.parametrize(("heading", "topic"), [
+    ("2.4.2. Verifizierung von installierten Paketdateien", "Verifizierung von installierten Paketdateien"),
+    ("Kapitel 2. Debian-Paketmanagement", "Debian-Paketmanagement"), ("A.1 Anhang", "Anhang"), ("3) Drei", "Drei"),
+    ("A Guide to Debian", "A Guide to Debian"), ("1984 in Rückblick", "1984 in Rückblick"), ("OPTIONEN", "OPTIONEN"),
+])
+def test_a_heading_topic_has_no_number(heading: str, topic: str) -> None:
+    assert heading_topic(heading) == topic
