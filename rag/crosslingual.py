@@ -11,13 +11,13 @@ the German ones: the right heading first for 0.927 of them (all-MiniLM-L6-v2: 0.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from rag.config import EmbedSettings
+from rag.embeddings import VectorCache
 
 DIMENSIONS = 512
 
@@ -28,10 +28,9 @@ class CrossLingual:
 
     def __init__(self, threads: int | None = None, capacity: int = 100_000) -> None:
         self.threads = threads
-        self.capacity = capacity
         self._model: Any = None
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._vectors: VectorCache[str] = VectorCache(self._encode, capacity, str, DIMENSIONS)
 
     def _encoder(self) -> Any:
         if self._model is None:
@@ -42,20 +41,13 @@ class CrossLingual:
                     self._model = USE(threads=self.threads or 2)
         return self._model
 
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = np.asarray(self._encoder().encode(texts), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, (n, DIMENSIONS) float32."""
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            vectors = np.asarray(self._encoder().encode(missing), dtype=np.float32)
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            with self._lock:
-                for text, vec in zip(missing, vectors, strict=True):
-                    self._cache[text] = vec
-                while len(self._cache) > self.capacity:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            return np.vstack([self._cache[t] for t in texts]) if texts else np.zeros((0, DIMENSIONS), np.float32)
+        return self._vectors.get(texts)
 
     def similarities(self, text: str, others: Sequence[str]) -> np.ndarray:
         """The cosine of `text` to each of `others`."""

@@ -8,11 +8,13 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -226,6 +228,37 @@ def _onnx_session(model: Any) -> Any:
     if session is None or not hasattr(session, "run"):
         raise EmbeddingError("sentence-transformers loaded the ONNX export without a visible ONNX Runtime session")
     return session
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+class VectorCache(Generic[K]):
+    """A bounded, thread-safe cache of vectors by key, the oldest dropped first; the keys missing from it are
+    encoded in one batch (`encode` of their texts, `text_of` a key's text)."""
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], capacity: int, text_of: Callable[[K], str],
+                 dimension: int = 0) -> None:
+        self.encode = encode
+        self.capacity = capacity
+        self.text_of = text_of
+        self.dimension = dimension
+        self._cache: OrderedDict[K, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, keys: Sequence[K]) -> np.ndarray:
+        """One row per key, in order."""
+        with self._lock:
+            missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        if missing:
+            vectors = self.encode([self.text_of(k) for k in missing])
+            with self._lock:
+                for key, vec in zip(missing, vectors, strict=True):
+                    self._cache[key] = vec
+                while len(self._cache) > self.capacity:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            return np.vstack([self._cache[k] for k in keys]) if keys else np.zeros((0, self.dimension))
 
 
 def make_embedder(settings: EmbedSettings) -> SentenceTransformerEmbedder:

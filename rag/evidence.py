@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +14,7 @@ import numpy as np
 
 from rag.chunking import split_sentences
 from rag.crosslingual import CrossLingual
-from rag.embeddings import Embedder
+from rag.embeddings import Embedder, VectorCache
 from rag.question import FRAME_WORDS, Question, found, option_tokens, states
 from rag.schema import Evidence, Passage
 from rag.structure import PATH_SEPARATOR, Heading, Outline, heading_topic
@@ -71,28 +69,13 @@ def scoring_text(sentence: str) -> str:
 SECTION_LEAD_HEADING = 0.5
 
 
-class SentenceVectors:
+class SentenceVectors(VectorCache[tuple[str, int, str]]):
     """A bounded cache of sentence embeddings keyed by location and text, so repeated questions over an
     unchanged collection do not re-encode the same evidence."""
 
     def __init__(self, embedder: Embedder, capacity: int) -> None:
+        super().__init__(embedder.embed_batch, capacity, lambda key: key[2])
         self.embedder = embedder
-        self.capacity = capacity
-        self._cache: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, keys: Sequence[tuple[str, int, str]]) -> np.ndarray:
-        with self._lock:
-            missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
-        if missing:
-            vectors = self.embedder.embed_batch([k[2] for k in missing])
-            with self._lock:
-                for key, vec in zip(missing, vectors, strict=True):
-                    self._cache[key] = vec
-                while len(self._cache) > self.capacity:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            return np.vstack([self._cache[k] for k in keys]) if keys else np.zeros((0, 0))
 
 
 @dataclass(frozen=True)

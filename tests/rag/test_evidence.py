@@ -161,5 +161,5 @@ def test_no_two_pieces_of_evidence_overlap() -> None:
             "Geben Sie root im Anmeldebildschirm ein.\n\nGeben Sie su -l in einer Shell ein.\n")
     selection = select("Wie bekomme ich eine root-Shell?", text, k=4)
     spans = sorted((e.start, e.end) for e in selection.evidence)
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False))
     assert selection.evidence[0].quote.startswith("Hier ein paar Methoden")
