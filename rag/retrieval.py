@@ -22,8 +22,8 @@ from rag.structure import PATH_SEPARATOR, Outline, heading_topic
 from rag.text import fold, iter_tokens
 
 # Sections found by their heading (HybridRetriever.with_headings): the best HEADING_CANDIDATES headings by BM25 and by
-# the cross-lingual encoder are checked, and the best HEADING_SECTIONS of those that match are read. One section
-# (dev splits: first citation 0.858 -> 0.867 against two; the heading probe's dev chapters 0.843 -> 0.846; three as two).
+# the cross-lingual encoder are checked, and the best HEADING_SECTIONS of those that match are read. One section (dev
+# splits: first citation 0.858 -> 0.867 against two; the heading probe's dev chapters 0.843 -> 0.846; three as two).
 HEADING_CANDIDATES = 10
 HEADING_SECTIONS = 1
 HEADING_COVERAGE = 0.75
@@ -50,8 +50,9 @@ class IndexView:
     chunks: dict[str, StoredChunk]
     bm25: BM25Index
     by_doc: dict[str, list[str]] = field(default_factory=dict)  # doc_id -> its chunk ids in this view
-    heads: BM25Index | None = None  # BM25 over the innermost heading of each section's first chunk
-    sections: dict[str, str] = field(default_factory=dict)  # each section's first chunk id -> its innermost heading
+    heads: BM25Index | None = None  # BM25 over each section's first chunk by its innermost heading's topic
+    # each section's first chunk id -> its innermost heading without its number (rag.structure.heading_topic)
+    sections: dict[str, str] = field(default_factory=dict)
 
     def visible(self, chunk: StoredChunk) -> bool:
         return _committed(self.registry, chunk)
@@ -116,7 +117,8 @@ def load_view(store: ChromaStore, previous: IndexView | None = None,
 
 
 def _section_heads(chunks: Iterable[StoredChunk]) -> list[tuple[str, str]]:
-    """(chunk id, innermost heading) of the first chunk of each section, of chunks given by document and start."""
+    """(chunk id, innermost heading's topic) of the first chunk of each section, of chunks given by document and
+    start."""
     seen: set[tuple[str, str]] = set()
     found: list[tuple[str, str]] = []
     for c in chunks:
@@ -255,7 +257,9 @@ class HybridRetriever:
         return passages + [self._passage(view, cid, candidates[cid]) for cid in ranked[:limit]]
 
     def _similar_headings(self, view: IndexView, text: str, allowed: set[str] | None) -> list[tuple[str, float]]:
-        """The sections whose innermost heading is at least HEADING_SIMILARITY close to the text, best first."""
+        """The sections whose innermost heading is at least HEADING_SIMILARITY close to the text, best first. The
+        headings' vectors are stacked once per revision (each heading is encoded once per process: the encoder's
+        cache); at tens of thousands of sections that stacking, not the encoding, is the cost of a refresh."""
         if self.crosslingual is None:
             return []
         memo = self._heading_matrix
