@@ -309,7 +309,8 @@ class BM25Index:
         self, query: str, k: int, allowed: Callable[[str], bool] | None = None, terms: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
         """Up to k (chunk_id, score) pairs with a positive score, best first (ties by chunk id, so the order
-        does not depend on how the index was built), among the chunks `allowed` accepts (all when None)."""
+        does not depend on how the index was built), among the chunks `allowed` accepts (all when None). `terms`,
+        when given, are the query's analysed terms (rag.question.Question.search_terms) and `query` is not analysed."""
         if k <= 0 or not self._n_live:
             return []
         scores = self.scores(analyze(query, detect_language(query)) if terms is None else terms)

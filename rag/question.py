@@ -246,11 +246,6 @@ class Question:
         extra = dict.fromkeys(t for w in self.words for t in self.translations.get(w, ()))
         return analyze(self.text, self.language) + analyze(" ".join(extra), self.other_language)
 
-    def search_text(self) -> str:
-        """The question with its words' translations appended, for lexical search across languages."""
-        extra = [t for w in self.words for t in self.translations.get(w, ())]
-        return self.text if not extra else f"{self.text} {' '.join(dict.fromkeys(extra))}"
-
 
 def analyse(text: str) -> Question:
     """Analyse a question once (language, words, names, numbers, answer type, translations)."""

@@ -269,9 +269,10 @@ class HybridRetriever:
             self._heading_matrix = memo
         _, ids, matrix = memo
         scores = matrix @ self.crosslingual.encode([text])[0]
+        if allowed is not None:  # before ranking: the best headings of the allowed documents, not of all
+            scores = np.where([view.chunks[c].doc_id in allowed for c in ids], scores, -1.0)
         best = np.argsort(-scores)[:HEADING_CANDIDATES]
-        return [(ids[i], float(scores[i])) for i in best if scores[i] >= HEADING_SIMILARITY
-                and (allowed is None or view.chunks[ids[i]].doc_id in allowed)]
+        return [(ids[i], float(scores[i])) for i in best if scores[i] >= HEADING_SIMILARITY]
 
     def _dense(self, view: IndexView, query: str | np.ndarray, n: int,
                doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:

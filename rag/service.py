@@ -144,7 +144,7 @@ class Quelle:
             doc_ids = matching_documents(self.retriever.view(), where, doc_ids)  # search applies `where` too
         # A question that names documents ("Was macht cp -n?" and "cp(1) — …") reads those documents.
         named = self.retriever.named_documents(question, doc_ids) if doc_ids != [] else []
-        passages = self.retriever.search(analysed.search_text(), top_k or self.settings.answer.passages,
+        passages = self.retriever.search(question, top_k or self.settings.answer.passages,
                                          named or doc_ids, self.settings.retrieval.mode, vector, where,
                                          analysed.search_terms())
         passages = self.retriever.with_options(sorted(analysed.options), passages, doc_ids=named or doc_ids)

@@ -116,5 +116,6 @@ def test_a_question_worded_like_a_heading_reads_that_section(handbook, embedder,
 def test_no_heading_matches_a_question_about_something_else(handbook, embedder) -> None:  # type: ignore[no-untyped-def]
     retriever = HybridRetriever(handbook, embedder, RetrievalSettings(), CrossLingual())
     assert retriever.with_headings(analyse("Wie backe ich ein Roggenbrot?"), []) == []
+    assert retriever.with_headings(analyse("Virtual consoles"), [], doc_ids=["elsewhere"]) == []  # other documents
     passages = retriever.search("Virtuelle Konsolen", 3)
     assert retriever.with_headings(analyse("Virtuelle Konsolen"), passages) == passages  # already read: not again
