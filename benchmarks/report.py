@@ -207,8 +207,9 @@ def _ingest_md(r: dict[str, Any], plots: dict[str, str]) -> str:
         f"(mean chunk {r['mean_chunk_chars']:.0f} characters). Batch size {r['batch_size']} for all. The raw "
         "reference is one fp32 `encode` call (torch backend) over all chunk texts; its rate is the mean over its "
         f"passes. Quelle embeds with the {r.get('backend', 'torch')} backend"
-        + (f"; its vectors against the fp32 ones: cosine min {r['backend_vs_fp32_cosine']['min']:.3f}, mean "
-           f"{r['backend_vs_fp32_cosine']['mean']:.3f}." if "backend_vs_fp32_cosine" in r else "."),
+        + (f"; its vectors (Quelle's encode of the first {r.get('cosine_sample', 256)} chunks) against the fp32 ones: "
+           f"cosine min {r['backend_vs_fp32_cosine']['min']:.4f}, mean "
+           f"{r['backend_vs_fp32_cosine']['mean']:.4f}." if "backend_vs_fp32_cosine" in r else "."),
         table(["run", "chunks embedded", "seconds", "chunks/s", "ratio to raw"], rows),
         f"CPU time of this process (all threads): raw encode {', '.join(f'{c:.1f}' for c in r['raw_cpu_seconds'])} s, "
         f"ingest {r['ingest_cpu_seconds']:.1f} s; CPU-time ratio {r['cpu_ratio_to_raw']:.2f}. Waiting on the disk "
