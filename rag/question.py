@@ -8,7 +8,7 @@ from typing import Literal
 
 from rag.text import STOPWORDS, TermMatcher, analyze, detect_language, extract_numbers, fold, iter_tokens, names
 from rag.text.language import marker_language
-from rag.text.lexicon import lexicon_language, translate
+from rag.text.lexicon import Lexicon, lexicon_language, translate
 
 AnswerType = Literal[
     "quantity", "money", "date", "person", "organisation", "place", "reason", "option", "command", "definition"
@@ -253,7 +253,7 @@ def analyse(text: str) -> Question:
     # Function words decide; a short question without any ("Virtual consoles") is decided by the lexicon
     language = marker_language(text) or lexicon_language(words) or detect_language(text)
     other = "en" if language == "de" else "de"
-    asked = names(text, language)
+    asked = names(text, language) - _common_opener(text, language)
     translations = {w: tuple(translate(w, language, other)) for w in words}
     counted = counted_words(text)
     return Question(
@@ -270,6 +270,18 @@ def analyse(text: str) -> Question:
         counted_translations=tuple(dict.fromkeys(
             t for w in counted for t in translate(w, language, other, COUNTED_SENSES) if t not in STOPWORDS)),
     )
+
+
+def _common_opener(text: str, language: str) -> set[str]:
+    """The first word of an English question that the English lexicon knows, as a set: a question worded like a
+    heading ("Special key strokes", "Rescue with the dpkg command") starts with a capital that makes no name. A
+    name the question must find stays one when it has more capitals (ByteDance, HBM) or the lexicon does not know
+    it (Nvidia, Debian)."""
+    first = next(iter(iter_tokens(text)), None)
+    if language != "en" or first is None or sum(c.isupper() for c in first.text) != 1:
+        return set()
+    folded = fold(first.text)
+    return {folded} if Lexicon.default().knows(folded, "en") else set()
 
 
 _HOW_MANY = re.compile(r"\b(how\s+(?:many|much)|wie\s*viele?[nrs]?)\s+", re.IGNORECASE)

@@ -163,3 +163,37 @@ def test_no_two_pieces_of_evidence_overlap() -> None:
     spans = sorted((e.start, e.end) for e in selection.evidence)
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False))
     assert selection.evidence[0].quote.startswith("Hier ein paar Methoden")
+
+
+class FixedCrossLingual:
+    """A stand-in for rag.crosslingual.CrossLingual: each heading topic's similarity to the question is given."""
+
+    def __init__(self, similarity: dict[str, float]) -> None:
+        self.similarity = similarity
+
+    def similarities(self, text: str, others: list[str]) -> np.ndarray:
+        return np.asarray([self.similarity.get(o, 0.0) for o in others], dtype=np.float32)
+
+
+STAMPS = """Dateien
+
+Zeitstempel
+
+    Es gibt drei Arten von Zeitstempeln für eine Datei: mtime, ctime und atime.
+"""
+
+
+def test_a_heading_that_means_the_question_covers_words_the_lexicon_does_not_know() -> None:
+    # "timestamps" is in no lexicon: found nowhere, it would make the answer a refusal; the section's heading
+    # means the same across languages, so its words count as found.
+    question = analyse("Timestamps")
+    passage = passage_of(STAMPS, detect_outline(STAMPS))
+
+    def selection(similarity: float):  # type: ignore[no-untyped-def]
+        return select_evidence(question, [passage], SentenceVectors(EMBEDDER, 1000), EMBEDDER.embed_query("Timestamps"),
+                               3, FixedCrossLingual({"Zeitstempel": similarity}))
+
+    far, close = selection(0.3), selection(0.8)
+    assert far.missing_concepts == ["timestamps"] and far.missing_weight == 1.0
+    assert close.missing_concepts == [] and close.missing_weight == 0.0 and close.support > far.support
+    assert close.evidence[0].quote.startswith("Es gibt drei Arten von Zeitstempeln")

@@ -111,3 +111,12 @@ def test_coverage_weighs_the_question_words_a_heading_holds() -> None:
     assert coverage(question, "Verifizierung von installierten Paketdateien") == 1.0
     assert coverage(question, "Verwenden von vim") == 0.0
     assert coverage(analyse("Which virtual consoles are there?"), "Virtuelle Konsolen") == 1.0  # through the lexicon
+
+
+def test_a_heading_worded_question_opens_with_a_common_word_not_a_name() -> None:
+    # A capital that only opens the question makes no name the documents must hold ("special" is English);
+    # a name the lexicon does not know, or one with inner capitals, stays a name.
+    assert analyse("Special key strokes").names == frozenset()
+    assert analyse("Rescue with the dpkg command").names == frozenset()
+    assert analyse("Nvidia chips in China").names == {"nvidia"}
+    assert analyse("ByteDance orders from Huawei").names == {"bytedance", "huawei"}
