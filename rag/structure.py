@@ -195,11 +195,12 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
         level = underline_levels.setdefault(key, len(underline_levels) + 1)
         return Heading(lead, lead + len(stripped), level)
     after_blank = prev is None or prev.blank or _UNDERLINE.match(prev.text) is not None
-    option = _OPTION.match(text)
+    option = None if _continues_sentence(prev, line) else _OPTION.match(text)
     if option is not None and line.indent >= 1 and _option_line(option, nxt, line):
         start = line.start + option.start("opt")
         return Heading(start, line.start + option.end("opt"), max(last_level, 1) + 1, "option")
-    tag = _OPTION_TAG.match(text) if option is None or not option.group("rest") else None
+    tag = None if _continues_sentence(prev, line) or (option is not None and option.group("rest")) \
+        else _OPTION_TAG.match(text)
     if tag is not None and line.indent >= 1 and _tag_line(tag, nxt, line):
         return Heading(line.start + tag.start("opt"), line.start + tag.end("opt"), max(last_level, 1) + 1, "option")
     numbered_alone = _NUMBERED.match(text) is not None and (nxt is None or nxt.blank)
@@ -226,6 +227,19 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
     if line.indent > 0 and follow.indent == line.indent and nxt is not None and nxt.blank:
         return None  # an indented one-line paragraph between blank lines (a command, a note), not a heading
     return Heading(lead, lead + len(stripped), last_level + 1 + _STRUCTURAL_LEVELS if last_level else 1)
+
+
+def _continues_sentence(prev: _Line | None, line: _Line) -> bool:
+    """The line carries on the sentence of the line above it: same indentation, no blank line between, and the
+    line above neither ends a sentence nor is an option line itself. Such a line is no option even when it starts
+    with a hyphen: "… wie das System durch das systemd(1)" / "-Programm mit der PID=1 …" (a compound wrapped at
+    its hyphen)."""
+    if prev is None or prev.blank or prev.indent != line.indent:
+        return False
+    above = prev.text.rstrip()
+    if above[-1] in ".:;!?":
+        return False
+    return _OPTION.match(prev.text) is None and _OPTION_TAG.match(prev.text) is None
 
 
 def _tag_line(match: re.Match[str], nxt: _Line | None, line: _Line) -> bool:

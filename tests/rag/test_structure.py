@@ -113,3 +113,24 @@ def test_html_blocks_flow_inline_elements_and_record_headings() -> None:
 ])
 def test_a_heading_topic_has_no_number(heading: str, topic: str) -> None:
     assert heading_topic(heading) == topic
+
+
+def test_a_line_that_carries_on_a_sentence_is_no_option() -> None:
+    # A compound wrapped at its hyphen, and an option named in running text where the line breaks before it:
+    # both continue the sentence of the line above, at its indentation.
+    text = ("3.2. Systemd-Init\n\n"
+            "    Dieser Abschnitt beschreibt, wie das System durch das systemd(1)\n"
+            "    -Programm mit der PID=1 (also dem init-Prozess) gestartet wird.\n\n"
+            "OPTIONEN\n"
+            "       -f, --file=ARCHIV\n"
+            "              Falls deren Pfadname nicht passt, können sie den Pfad mit der Option\n"
+            "              --rmt-command übergeben.\n\n"
+            "       --rmt-command=BEFEHL\n"
+            "              verwendet BEFEHL anstelle von rmt.\n")
+    options = [text[h.start:h.end] for h in detect_outline(text).headings if h.kind == "option"]
+    assert options == ["-f, --file=ARCHIV", "--rmt-command=BEFEHL"]
+
+
+def test_option_lines_one_after_another_stay_options() -> None:
+    text = "OPTIONS\n       -a     list all\n       -b     list brief\n       -c     count only\n"
+    assert [text[h.start:h.end] for h in detect_outline(text).headings if h.kind == "option"] == ["-a", "-b", "-c"]
