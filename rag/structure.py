@@ -188,7 +188,7 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
     if _UNDERLINE.match(text):
         return None
     if nxt is not None and _UNDERLINE.match(nxt.text) and len(nxt.text.strip()) >= 0.7 * len(stripped) \
-            and len(stripped) <= 120:
+            and len(stripped) <= 120 and not _COLUMN_GAP.search(stripped) and _after_blank(prev, lines, i):
         char = nxt.text.strip()[0]
         overlined = prev is not None and _UNDERLINE.match(prev.text) is not None
         key = f"{char}{'o' if overlined else ''}"
@@ -227,6 +227,20 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
     if line.indent > 0 and follow.indent == line.indent and nxt is not None and nxt.blank:
         return None  # an indented one-line paragraph between blank lines (a command, a note), not a heading
     return Heading(lead, lead + len(stripped), last_level + 1 + _STRUCTURAL_LEVELS if last_level else 1)
+
+
+_COLUMN_GAP = re.compile(r"\S[ \t\u00a0]{3,}\S")  # "Selection    Command": the column heads of a table
+
+
+def _after_blank(prev: _Line | None, lines: list[_Line], i: int) -> bool:
+    """An underlined heading stands after a blank line, an overline (itself after a blank line), or at the top: a
+    ruled line under a command's output ("$ sudo update-alternatives …" / "Selection    Command" / "-----") is a
+    table's head."""
+    if prev is None or prev.blank:
+        return True
+    if _UNDERLINE.match(prev.text) is None:
+        return False
+    return i < 2 or lines[i - 2].blank
 
 
 def _continues_sentence(prev: _Line | None, line: _Line) -> bool:

@@ -134,3 +134,13 @@ def test_a_line_that_carries_on_a_sentence_is_no_option() -> None:
 def test_option_lines_one_after_another_stay_options() -> None:
     text = "OPTIONS\n       -a     list all\n       -b     list brief\n       -c     count only\n"
     assert [text[h.start:h.end] for h in detect_outline(text).headings if h.kind == "option"] == ["-a", "-b", "-c"]
+
+
+def test_a_ruled_table_head_in_command_output_is_no_heading() -> None:
+    # Under a command, not after a blank line, with its columns apart: the head of a table, not an underlined heading.
+    text = ("Alternativen\n============\n\n"
+            "    $ sudo update-alternatives --config vi\n"
+            "      Selection    Command\n"
+            "     ----------------------------------------------\n"
+            "          1        /usr/bin/vim\n")
+    assert [text[h.start:h.end] for h in detect_outline(text).headings] == ["Alternativen"]
