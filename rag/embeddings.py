@@ -154,10 +154,11 @@ class SentenceTransformerEmbedder(Embedder):
         self._tokenizer = _tokenizer(self._model)
         self._pad_id = int(getattr(getattr(self._model, "tokenizer", None), "pad_token_id", None) or 0)
         self._session = _onnx_session(self._model) if self.backend in ONNX_BACKENDS else None
+        mean_only = _mean_pooling_only(self._model)
         self._traced: TracedTransformer | None = None
-        if self.backend == "torch-bf16" and self._tokenizer is not None and _mean_pooling_only(self._model):
+        if self.backend == "torch-bf16" and self._tokenizer is not None and mean_only:
             self._traced = compute.run(TracedTransformer.of, self._model, self._tokenizer, self._pad_id)
-        self._mean_pooled = (self._session is not None or self._traced is not None) and _mean_pooling_only(self._model)
+        self._mean_pooled = (self._session is not None or self._traced is not None) and mean_only
 
     def _prepare(self, texts: list[str]) -> Sequence[Any]:
         # Encodings (len() is their word pieces); without a fast tokenizer, the texts for sentence-transformers.
@@ -331,18 +332,22 @@ class VectorCache(Generic[K]):
         self._lock = threading.Lock()
 
     def get(self, keys: Sequence[K]) -> np.ndarray:
-        """One row per key, in order."""
+        """One row per key, in order. The rows come from what was found and what was encoded for this call, so a
+        call with more keys than the capacity, or another thread's eviction meanwhile, loses none of them."""
+        if not keys:
+            return np.zeros((0, self.dimension))
         with self._lock:
-            missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
+            rows = {k: self._cache[k] for k in dict.fromkeys(keys) if k in self._cache}
+        missing = [k for k in dict.fromkeys(keys) if k not in rows]
         if missing:
             vectors = self.encode([self.text_of(k) for k in missing])
+            rows.update(zip(missing, vectors, strict=True))
             with self._lock:
-                for key, vec in zip(missing, vectors, strict=True):
-                    self._cache[key] = vec
+                for key in missing:
+                    self._cache[key] = rows[key]
                 while len(self._cache) > self.capacity:
                     self._cache.popitem(last=False)
-        with self._lock:
-            return np.vstack([self._cache[k] for k in keys]) if keys else np.zeros((0, self.dimension))
+        return np.vstack([rows[k] for k in keys])
 
 
 def make_embedder(settings: EmbedSettings) -> SentenceTransformerEmbedder:

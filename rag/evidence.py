@@ -76,7 +76,6 @@ class SentenceVectors(VectorCache[tuple[str, int, str]]):
 
     def __init__(self, embedder: Embedder, capacity: int) -> None:
         super().__init__(embedder.embed_batch, capacity, lambda key: key[2])
-        self.embedder = embedder
 
 
 @dataclass(frozen=True)

@@ -354,3 +354,21 @@ def test_the_onnx_backends_agree_with_torch_fp32(embedder, backend: str, lowest:
     quantised = {"MatMulInteger", "DynamicQuantizeLinear"} & set(nodes)
     assert (not quantised and "MatMul" in nodes) if backend == "onnx" else (quantised and "MatMul" not in nodes)
     assert float(np.linalg.norm(onnx.embed_query(texts[0]))) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_vector_cache_encodes_only_what_it_lacks_and_never_loses_a_row() -> None:
+    from rag.embeddings import VectorCache
+
+    encoded: list[list[str]] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        encoded.append(texts)
+        return np.asarray([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    cache: VectorCache[str] = VectorCache(encode, capacity=2, text_of=str, dimension=2)
+    assert cache.get([]).shape == (0, 2)
+    assert cache.get(["a", "bb"])[:, 0].tolist() == [1.0, 2.0]
+    assert cache.get(["bb", "a"])[:, 0].tolist() == [2.0, 1.0] and encoded == [["a", "bb"]]  # both cached
+    # more keys than the capacity in one call: every row is returned, only the newest two are kept
+    assert cache.get(["a", "ccc", "dddd", "a"])[:, 0].tolist() == [1.0, 3.0, 4.0, 1.0]
+    assert encoded[-1] == ["ccc", "dddd"] and list(cache._cache) == ["ccc", "dddd"]
