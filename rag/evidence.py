@@ -32,6 +32,15 @@ BACK_MATTER_PENALTY = 0.15  # a sentence of back matter (see also, copyright, au
 HEADING_MEANS_QUESTION = 0.6  # a heading this close to the question covers its words (0.5 and 0.6 alike on dev)
 HEADING_FLOOR = 0.2  # the cosine unrelated headings reach (dev splits: 0.2 and 0.3 alike, 0 worse)
 POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and later sentences of a section
+# The one heading that matches the question clearly best (cosine at least BEST_HEADING_MIN, ahead of every other
+# retrieved heading by BEST_HEADING_MARGIN) is where the answer is: its section's sentences get BEST_HEADING_BONUS
+# on top of their heading score. "The dpkg command" reads "2.5.9. Der dpkg-Befehl" (USE cosine 0.75), not "2.5.12.
+# Der dpkg-divert-Befehl" (0.66), whose first sentence names dpkg and commands more often. Chosen on the dev splits
+# (evals/headings.py, evals/quality.py): 0.6 / 0.7 / 0.05; a minimum of 0.6 also moved real questions to a heading
+# that only looked like them.
+BEST_HEADING_BONUS = 0.6
+BEST_HEADING_MIN = 0.7
+BEST_HEADING_MARGIN = 0.05
 # Answerability: half the best sentence's cosine to the question, half the share of the question's words
 # that occur anywhere in the retrieved passages. Refusal compares this with AnswerSettings.refuse_below.
 ANSWERABILITY_DENSE = 0.5
@@ -203,6 +212,7 @@ def select_evidence(
     heading_lexical = dict(zip(contexts, lexical_scores(question, [f"{t} {h}" for h, t in contexts]), strict=True))
     # back matter the question does not ask about ("Wer hat tar geschrieben?" asks about AUTOR)
     back_matter = {h for h in headings if _BACK_MATTER.match(h) and not _mentions_any(question, h)}
+    best_heading = _clearly_best(heading_dense)
     scored: list[tuple[float, Candidate, float]] = []
     titled: dict[str, bool] = {}
     for c, cos, lex in zip(items, dense, lexical, strict=True):
@@ -211,6 +221,8 @@ def select_evidence(
             heading = 0.5 * _above_floor(heading_dense[c.heading]) + 0.5 * heading_lexical[(c.heading, c.passage.title)]
             if named_option := bool(question.options & set(option_tokens(c.heading))):
                 heading = 1.0 + heading_lexical[(c.heading, c.passage.title)]  # the option the question names
+            if c.heading == best_heading:
+                heading += BEST_HEADING_BONUS
             heading *= POSITION_FACTOR[min(c.position, len(POSITION_FACTOR) - 1)]
         named = titled.setdefault(c.passage.title, _names_title(question, c.passage.title))
         score = (
@@ -259,6 +271,16 @@ def _without_overlaps(ranked: list[tuple[float, Candidate]]) -> list[tuple[float
         if not any(k.passage.doc_id == c.passage.doc_id and k.start < c.end and c.start < k.end for _, k in kept):
             kept.append((score, c))
     return kept
+
+
+def _clearly_best(similarity: dict[str, float]) -> str | None:
+    """The heading that means what the question says, well ahead of all others (see BEST_HEADING_BONUS), if any."""
+    ranked = sorted(similarity.items(), key=lambda item: (-item[1], item[0]))
+    if not ranked or ranked[0][1] < BEST_HEADING_MIN:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < BEST_HEADING_MARGIN:
+        return None
+    return ranked[0][0]
 
 
 def _above_floor(cosine: float) -> float:

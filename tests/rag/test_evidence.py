@@ -197,3 +197,35 @@ def test_a_heading_that_means_the_question_covers_words_the_lexicon_does_not_kno
     assert far.missing_concepts == ["timestamps"] and far.missing_weight == 1.0
     assert close.missing_concepts == [] and close.missing_weight == 0.0 and close.support > far.support
     assert close.evidence[0].quote.startswith("Es gibt drei Arten von Zeitstempeln")
+
+
+
+DPKG = """Paketverwaltung
+
+Der dpkg-Befehl
+
+    dpkg ist das Werkzeug, das beim Paketmanagement auf der untersten Ebene arbeitet.
+
+Der dpkg-divert-Befehl
+
+    Diversions, bereitgestellt durch den dpkg-divert-Befehl, bieten die Möglichkeit, dpkg zu zwingen, eine Datei
+    an einem anderen Ort zu installieren; der Befehl dient dpkg-Betreuern.
+"""
+
+
+def test_the_heading_that_clearly_means_the_question_holds_the_answer() -> None:
+    # Both sections name dpkg and commands, the second more often; the one heading that means the question, well
+    # ahead of the other, puts its own section first.
+    question = analyse("The dpkg command")
+    passage = passage_of(DPKG, detect_outline(DPKG))
+
+    def first(similarity: dict[str, float]) -> str:
+        selection = select_evidence(question, [passage], SentenceVectors(EMBEDDER, 1000),
+                                    EMBEDDER.embed_query(question.text), 3, FixedCrossLingual(similarity))
+        return selection.evidence[0].quote
+
+    below = {"Der dpkg-Befehl": 0.65, "Der dpkg-divert-Befehl": 0.55}
+    assert first(below).startswith("Diversions")
+    assert first({"Der dpkg-Befehl": 0.75, "Der dpkg-divert-Befehl": 0.55}).startswith("dpkg ist")
+    # not clearly ahead: no heading is singled out
+    assert first({"Der dpkg-Befehl": 0.75, "Der dpkg-divert-Befehl": 0.72}).startswith("Diversions")
