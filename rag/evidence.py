@@ -15,7 +15,7 @@ import numpy as np
 from rag.chunking import split_sentences
 from rag.crosslingual import CrossLingual
 from rag.embeddings import Embedder, VectorCache
-from rag.question import FRAME_WORDS, Question, found, option_tokens, states
+from rag.question import FRAME_WORDS, Question, defines, found, option_tokens, states
 from rag.schema import Evidence, Passage
 from rag.structure import PATH_SEPARATOR, Heading, Outline, heading_topic
 from rag.text import TermMatcher, extract_numbers, fold, instructs_the_model, iter_tokens
@@ -25,7 +25,7 @@ DENSE_WEIGHT = 0.35
 LEXICAL_WEIGHT = 0.35
 HEADING_WEIGHT = 0.50  # the sentence's own section heading matches the question (scaled by its place in it)
 RANK_WEIGHT = 0.10
-TYPE_BONUS = 0.12  # the sentence states what the question asks for (a number, a date, an option, …)
+TYPE_BONUS = 0.12  # the sentence states what the question asks for (a number, a date, an option, a definition …)
 TITLE_BONUS = 0.10  # the question names the sentence's document (a word of its title: "tar", "Bytedance")
 OPTION_BONUS = 0.30  # the sentence describes the command-line option the question names ("-h", "--all")
 BACK_MATTER_PENALTY = 0.15  # a sentence of back matter (see also, copyright, authors) the question does not ask about
@@ -233,8 +233,7 @@ def select_evidence(
             + (TITLE_BONUS if named else 0.0)
             + (OPTION_BONUS if named_option else 0.0)
             - (BACK_MATTER_PENALTY if c.heading in back_matter else 0.0)
-            + (TYPE_BONUS if question.asks not in (None, "definition") and states(question.asks, c.text, c.heading,
-                                                                               question) else 0.0)
+            + (TYPE_BONUS if _states_kind(question, c) else 0.0)
         )
         scored.append((score, c, heading))
     scored.sort(key=lambda item: (-item[0], item[1].passage.doc_id, item[1].start))
@@ -271,6 +270,16 @@ def _without_overlaps(ranked: list[tuple[float, Candidate]]) -> list[tuple[float
         if not any(k.passage.doc_id == c.passage.doc_id and k.start < c.end and c.start < k.end for _, k in kept):
             kept.append((score, c))
     return kept
+
+
+def _states_kind(question: Question, c: Candidate) -> bool:
+    """Whether the sentence states the kind of answer the question asks for; a definition counts only when the
+    sentence defines a thing the question names (any sentence "states" one for refusal, see states())."""
+    if question.asks is None:
+        return False
+    if question.asks == "definition":
+        return defines(question, c.text)
+    return states(question.asks, c.text, c.heading, question)
 
 
 def _clearly_best(similarity: dict[str, float]) -> str | None:

@@ -195,6 +195,14 @@ _ROLE = re.compile(
     re.IGNORECASE,
 )
 _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
+# The verb of a sentence that says what something is or means: "Sponsern eines Pakets bedeutet, …", "Ein Backport
+# ist ein …", "X stands for …" ("sind" and "are" with more to follow: a clause ending in "… Kunden von Nvidia sind."
+# defines nothing).
+_DEFINES = re.compile(
+    r"\b((bedeutet|bedeuten|bezeichnet|bezeichnen|hei(ß|ss)t|hei(ß|ss)en|versteht\s+man|nennt\s+man|steht\s+für|"
+    r"stehen\s+für|ist\s+(ein|eine|der|die|das)|means?|refers?\s+to|stands?\s+for|is\s+(an?|the))\b|(sind|are)\s)",
+    re.IGNORECASE,
+)
 # A year after a word of time is a date, not a quantity: "bis 2026 Speicher produzieren" counts no memory.
 _YEAR = re.compile(r"\b(bis|seit|im|in|ab|vor|nach|jahre?s?|anfang|ende|mitte|until|by|since|from|before|after|year|"
                    r"early|late|end|of)\s+(1[6-9]|20)\d\d\b", re.IGNORECASE)
@@ -406,6 +414,17 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
         return True
     # person, organisation, place: a name the question did not bring along
     return bool(names(sentence) - question.names - set(question.words))
+
+
+def defines(question: Question, sentence: str) -> bool:
+    """Whether the sentence says what a thing the question names is or means: a verb of definition ("bedeutet",
+    "ist ein", "stands for") after a word of the question ("Sponsern eines Pakets bedeutet, ein Paket für einen
+    Betreuer hochzuladen, …" for "What does it mean to sponsor a package?")."""
+    verb = _DEFINES.search(sentence)
+    if verb is None or verb.start() == 0:
+        return False
+    subject = TermMatcher.of([sentence[:verb.start()]])
+    return any(found(w, question, subject) for w in question.concept_words())
 
 
 def _mentions(question: Question, text: str) -> bool:

@@ -229,3 +229,15 @@ def test_the_heading_that_clearly_means_the_question_holds_the_answer() -> None:
     assert first({"Der dpkg-Befehl": 0.75, "Der dpkg-divert-Befehl": 0.55}).startswith("dpkg ist")
     # not clearly ahead: no heading is singled out
     assert first({"Der dpkg-Befehl": 0.75, "Der dpkg-divert-Befehl": 0.72}).startswith("Diversions")
+
+
+
+SPONSOR = """Wer ein Paket sponsern will, muss das Paket prüfen.
+
+Sponsern eines Pakets bedeutet, ein Paket für einen Betreuer hochzuladen, der dies nicht selbst tun kann.
+"""
+
+
+def test_a_definition_question_prefers_the_sentence_that_defines() -> None:
+    selection = select("What does it mean to sponsor a package?", SPONSOR)
+    assert selection.evidence[0].quote.startswith("Sponsern eines Pakets bedeutet")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, counted_words, coverage, states
+from rag.question import analyse, counted_words, coverage, defines, states
 
 
 @pytest.mark.parametrize(("question", "counted"), [
@@ -120,3 +120,18 @@ def test_a_heading_worded_question_opens_with_a_common_word_not_a_name() -> None
     assert analyse("Rescue with the dpkg command").names == frozenset()
     assert analyse("Nvidia chips in China").names == {"nvidia"}
     assert analyse("ByteDance orders from Huawei").names == {"bytedance", "huawei"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Sponsern eines Pakets bedeutet, ein Paket für einen Betreuer hochzuladen.", True),
+        ("The sponsor of a package is the person who uploads it.", True),
+        # no verb of definition after a word of the question
+        ("Es ist keine belanglose Angelegenheit, der Sponsor muss die Paketierung überprüfen.", False),
+        ("Der Chip wird Kunden angeboten, die auch wichtige Kunden von Paketen sind.", False),  # a clause's last verb
+        ("Meanwhile the package sponsor meanders.", False),  # "mean" only inside a word
+    ],
+)
+def test_a_definition_names_the_thing_before_its_verb(sentence: str, expected: bool) -> None:
+    assert defines(analyse("What does it mean to sponsor a package?"), sentence) is expected
