@@ -35,7 +35,61 @@ def split_sentences(text: str, start: int = 0, end: int | None = None,
             spans.append((block_start, block_end))  # a heading is one unit, whatever punctuation it holds
         else:
             spans.extend(_split(text, block_start, block_end, _BOUNDARY_IN_BLOCK))
-    return spans
+    return _grid_rows(text, spans)
+
+
+# An ASCII grid table (the plain-text rendering of an HTML table): borders "+-----+", rules "|-----+-----|" between
+# rows, and rows "|cell   |cell |" whose cells wrap over several lines.
+_GRID_BORDER = re.compile(r"[ \t\u00a0]*\+[-=+]{3,}\+[ \t]*")
+_GRID_RULE = re.compile(r"[ \t\u00a0]*\|[-=+|]{3,}\|[ \t]*")
+_GRID_LINE = re.compile(r"[ \t\u00a0]*\|[^\n]*\|[ \t]*")
+HEADER_CELL_WORDS = 3  # a table's first row whose cells are all this short is its column heads
+
+
+def _grid_rows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with each row of an ASCII grid table as one unit (its wrapped lines joined, as a reader reads
+    the row, and a period inside a cell ending nothing), without the table's borders and rules, and without its
+    column heads ("|  Tätigkeit  |  Befehl  |"): like a heading they are context, never a statement."""
+    if "|" not in text:
+        return spans
+    out: list[tuple[int, int]] = []
+    row: list[tuple[int, int]] = []
+    after_border = False  # the row being read is the table's first
+
+    def flush(closed_by_rule: bool) -> None:
+        if row and not (after_border and closed_by_rule and _column_heads(text, row[0][0], row[-1][1])):
+            out.append((row[0][0], row[-1][1]))
+        row.clear()
+
+    for start, end in spans:
+        lo = text.rfind("\n", 0, start) + 1
+        hi = len(text) if (nl := text.find("\n", end)) < 0 else nl
+        lines = text[lo:hi]
+        if "\n" not in lines and _GRID_BORDER.fullmatch(lines):
+            flush(False)
+            after_border = True
+        elif "\n" not in lines and _GRID_RULE.fullmatch(lines):
+            flush(True)
+            after_border = False
+        elif all(_GRID_LINE.fullmatch(line) for line in lines.split("\n")):
+            lead = len(lines) - len(lines.lstrip())
+            piece = (lo + lead, lo + len(lines.rstrip()))  # whole lines: a cell's sentence is no unit of its own
+            if not row or piece[0] >= row[-1][1]:
+                row.append(piece)
+            else:
+                row[-1] = (row[-1][0], max(row[-1][1], piece[1]))
+        else:
+            flush(False)
+            after_border = False
+            out.append((start, end))
+    flush(False)
+    return out
+
+
+def _column_heads(text: str, start: int, end: int) -> bool:
+    lines = text[start:end].split("\n")
+    cells = [" ".join(cell.split()) for line in lines for cell in line.strip().strip("|").split("|")]
+    return all(len(cell.split()) <= HEADER_CELL_WORDS and not cell.endswith((".", "!", "?")) for cell in cells)
 
 
 def _split(text: str, start: int, end: int, boundary: re.Pattern[str]) -> list[tuple[int, int]]:

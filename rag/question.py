@@ -187,7 +187,8 @@ _DATE = re.compile(
 _OPTION_TOKEN = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
 _COMMAND_TOKEN = re.compile(
     r"\b[\w.+-]+\(\d\w?\)|^\s*[$#]\s|`[^`]+`|\b[a-z][\w.-]*-[a-z][\w.-]*\b|\b(sudo|apt|apt-get|"
-    r"dpkg|systemctl)\b"
+    r"dpkg|systemctl)\b",
+    re.MULTILINE,  # a shell prompt opens a line, also the command line a lead-in sentence is quoted with
 )
 _ROLE = re.compile(
     r"\b(\w*(team|sprecher|betreuer|entwickler|maintainer|developer|administrator|admins?|sponsor|"

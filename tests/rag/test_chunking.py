@@ -75,3 +75,33 @@ def test_chunks_stay_inside_their_section_and_know_its_path() -> None:
     assert all(MANUAL[c.start : c.end] == c.text for c in chunks)
     # the chunk is embedded under its heading path (its own heading opens its text already)
     assert embedding_text(chunks[1]).startswith("1. Installation\n1.1. Voraussetzungen")
+
+
+GRID = """Dienste
+
+    Tabelle 3.6. Liste typischer systemctl-Befehle
+
+    +---------------------------------------------------------------+
+    |                Tätigkeit                |       Befehl        |
+    |-----------------------------------------+---------------------|
+    |Unit-Konfiguration aller Targets         |"systemctl list-units|
+    |auflisten                                |--type=target"       |
+    |-----------------------------------------+---------------------|
+    |Den Dienst neu starten. Danach läuft er  |"systemctl restart   |
+    |wieder.                                  |$unit"               |
+    +---------------------------------------------------------------+
+"""
+
+
+def test_a_grid_table_row_is_one_unit_without_borders_or_column_heads() -> None:
+    spans = split_sentences(GRID, outline=detect_outline(GRID))
+    texts = [GRID[s:e] for s, e in spans]
+    rows = [t for t in texts if t.startswith("|")]
+    assert rows == [
+        '|Unit-Konfiguration aller Targets         |"systemctl list-units|\n'
+        '    |auflisten                                |--type=target"       |',
+        '|Den Dienst neu starten. Danach läuft er  |"systemctl restart   |\n'
+        '    |wieder.                                  |$unit"               |',
+    ]  # the wrapped cells of a row stay together, a period inside a cell ends nothing
+    assert not any("Tätigkeit" in t or t.startswith("+") for t in texts)
+    assert "Tabelle 3.6. Liste typischer systemctl-Befehle" in texts

@@ -135,3 +135,10 @@ def test_a_heading_worded_question_opens_with_a_common_word_not_a_name() -> None
 )
 def test_a_definition_names_the_thing_before_its_verb(sentence: str, expected: bool) -> None:
     assert defines(analyse("What does it mean to sponsor a package?"), sentence) is expected
+
+
+def test_a_command_line_quoted_after_its_lead_in_is_a_command() -> None:
+    question = analyse("Mit welchem Befehl sehe ich das Protokoll des letzten Bootvorgangs?")
+    assert question.asks == "command"
+    assert states("command", "Zum Beispiel erhalten Sie das Protokoll vom letzten Boot-Vorgang mit:\n\n"
+                              "    $ journalctl -b", "", question)
