@@ -47,6 +47,9 @@ ANSWERABILITY_DENSE = 0.5
 MIN_SENTENCE_CHARS = 12
 TITLE_LIKE_CHARS = 90  # a line this short without final punctuation reads as a title or caption
 TYPE_CHECKED = 2  # the best this many sentences are checked for the kind of answer asked for (chosen on the dev splits)
+# The share of the question's concept weight a sentence stating the kind asked for must hold to answer it (see
+# _about_the_question; chosen on the dev splits: it refuses questions about an attribute the documents never state).
+KIND_COVERAGE = {"option": 0.5, "quantity": 0.35, "date": 0.35, "money": 0.35}
 LEAD_IN_FOLLOW = 240  # a sentence ending in ":" takes the blocks after it, this many characters at most
 # Back matter: where a document points elsewhere or says who made it, not what it is about.
 _BACK_MATTER = re.compile(
@@ -243,7 +246,8 @@ def select_evidence(
                  end=c.end, quote=c.text, score=round(sc, 4), section=c.passage.section or None, page=c.passage.page)
         for i, (sc, c) in enumerate(ranked[:k], start=1)
     ]
-    answers_kind = any(states(question.asks, c.text, c.heading, question) for _, c in ranked[:TYPE_CHECKED])
+    answers_kind = any(states(question.asks, c.text, c.heading, question) and _about_the_question(question, c)
+                       for _, c in ranked[:TYPE_CHECKED])
     retrieved = TermMatcher.of([f"{p.title}\n{p.section}\n{p.text}" for p in passages])
     missing = sorted(n for n in question.names if not found(n, question, retrieved) and n not in FRAME_WORDS)
     missing += _missing_numbers(question, passages)
@@ -270,6 +274,33 @@ def _without_overlaps(ranked: list[tuple[float, Candidate]]) -> list[tuple[float
         if not any(k.passage.doc_id == c.passage.doc_id and k.start < c.end and c.start < k.end for _, k in kept):
             kept.append((score, c))
     return kept
+
+
+def _about_the_question(question: Question, c: Candidate) -> bool:
+    """A sentence that states the kind of answer asked for answers only if it is about what the question asks: it
+    holds at least KIND_COVERAGE of the question's concept weight. An option is read with its section, and the words
+    that only say an option is wanted, or name the page it is of, are left out ("Mit welcher Option färbt ls
+    Verzeichnisse rot ein?" is not answered by "-d, --directory  Verzeichnisse an sich auflisten"); a number or a
+    date is read with its section and its document's title ("When did the government issue its directive?" is not
+    answered by a date of something else)."""
+    share = KIND_COVERAGE.get(question.asks or "")
+    if share is None:
+        return True
+    concepts = question.concept_words()
+    context = f"{c.text}\n{c.passage.section}\n{c.passage.title}"
+    if question.asks == "option":
+        title = TermMatcher.of([c.passage.title])
+        concepts = [w for w in concepts if w not in _OPTION_WORDS and not found(w, question, title)]
+        context = f"{c.text}\n{c.passage.section}"
+    total = sum(question.weights.get(w, 0.5) for w in concepts)
+    if not total:
+        return True
+    matcher = TermMatcher.of([context])
+    return sum(question.weights.get(w, 0.5) for w in concepts if found(w, question, matcher)) / total >= share
+
+
+_OPTION_WORDS = frozenset({"option", "optionen", "options", "schalter", "flag", "flags", "switch", "switches",
+                           "parameter", "argument", "argumente", "arguments"})
 
 
 def _states_kind(question: Question, c: Candidate) -> bool:

@@ -187,7 +187,11 @@ _DATE = re.compile(
 _OPTION_TOKEN = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
 _COMMAND_TOKEN = re.compile(
     r"\b[\w.+-]+\(\d\w?\)|^\s*[$#]\s|`[^`]+`|\b[a-z][\w.-]*-[a-z][\w.-]*\b|\b(sudo|apt|apt-get|"
-    r"dpkg|systemctl)\b",
+    r"dpkg|systemctl)\b"
+    # an instruction to run a program by its (lower-case) name: "Führen Sie licensecheck aus", "run debdiff"
+    r"|\b(?i:führen|rufen)\s+(?i:sie)\s+(?!(d(ie|en|as|er|ies\w*)|ein\w*|dann|bitte|zuerst|zunächst|nun|jetzt|anschließend|"
+    r"einfach|immer|auch|noch|erst|sich|es)\b)[a-z][\w.+-]+"
+    r"|\b(?i:run|invoke|execute)\s+(?!the\b|a\b|an\b|it\b|this\b|that\b|these\b|your\b)[a-z][\w.+-]+",
     re.MULTILINE,  # a shell prompt opens a line, also the command line a lead-in sentence is quoted with
 )
 _ROLE = re.compile(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pytest
 
 from rag.embeddings import Embedder
 from rag.evidence import SentenceVectors, candidates, scoring_text, select_evidence
@@ -79,6 +80,43 @@ def test_an_option_is_quoted_with_its_description() -> None:
     top = selection.evidence[0].quote
     assert top.startswith("-y, --yes") and top.endswith("mit Ja beantworten")
     assert selection.answers_kind  # an option was asked for, and the evidence names one
+
+
+LS_OPTIONS = """OPTIONEN
+       -d, --directory
+              Verzeichnisse an sich auflisten, nicht deren Inhalte
+       -r, --reverse
+              Die Sortierreihenfolge umkehren
+"""
+
+
+@pytest.mark.parametrize(("question", "answers"), [
+    ("Welche Option kehrt die Sortierreihenfolge um?", True),
+    ("Which option lists directories themselves?", True),
+    ("Mit welcher Option färbt ls Verzeichnisse rot ein?", False),  # -d is about directories, it colours nothing
+    ("Which option colours directories red?", False),
+])
+def test_an_option_answers_only_a_question_about_what_it_does(question: str, answers: bool) -> None:
+    selection = select(question, LS_OPTIONS)
+    assert selection.evidence[0].quote.startswith(("-d, --directory", "-r, --reverse"))
+    assert selection.answers_kind is answers  # refused unless the option is about at least half of the question
+
+
+RELEASES = """Versionen
+
+Die Version 2 des Werkzeugs erschien am 3. Mai 2020. Sie liest Archive schneller.
+"""
+
+
+@pytest.mark.parametrize(("question", "answers"), [
+    ("Wann erschien die Version 2 des Werkzeugs?", True),
+    ("When was version 2 released?", True),
+    ("Wann wurde die Lizenz der Dokumentation geändert?", False),  # a date, but of something else
+])
+def test_a_date_answers_only_a_question_about_what_it_dates(question: str, answers: bool) -> None:
+    selection = select(question, RELEASES)
+    assert selection.evidence[0].quote.startswith("Die Version 2 des Werkzeugs erschien am 3. Mai 2020.")
+    assert selection.answers_kind is answers
 
 
 def test_a_wrapped_sentence_is_one_piece_of_evidence() -> None:

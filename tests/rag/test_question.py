@@ -142,3 +142,16 @@ def test_a_command_line_quoted_after_its_lead_in_is_a_command() -> None:
     assert question.asks == "command"
     assert states("command", "Zum Beispiel erhalten Sie das Protokoll vom letzten Boot-Vorgang mit:\n\n"
                               "    $ journalctl -b", "", question)
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Führen Sie licensecheck aus (Teil von devscripts).", True),
+    ("Then run debdiff on the two source packages.", True),
+    ("Führen Sie die Tests erneut aus.", False),  # an instruction, but no program is named
+    ("Run the tests again.", False),
+    ("Sie werden nicht immer alles richtig machen.", False),
+])
+def test_an_instruction_to_run_a_program_by_its_name_names_a_command(sentence: str, expected: bool) -> None:
+    question = analyse("Mit welchem Werkzeug prüfe ich debian/copyright?")
+    assert question.asks == "command"
+    assert states("command", sentence, "", question) is expected
