@@ -35,55 +35,106 @@ def split_sentences(text: str, start: int = 0, end: int | None = None,
             spans.append((block_start, block_end))  # a heading is one unit, whatever punctuation it holds
         else:
             spans.extend(_split(text, block_start, block_end, _BOUNDARY_IN_BLOCK))
-    return _grid_rows(text, spans)
+    return _fenced_code(text, _grid_rows(text, spans))
 
 
-# An ASCII grid table (the plain-text rendering of an HTML table): borders "+-----+", rules "|-----+-----|" between
-# rows, and rows "|cell   |cell |" whose cells wrap over several lines.
+# A table drawn in text. An ASCII grid table (the plain-text rendering of an HTML table) has borders "+-----+", rules
+# "|-----+-----|" between rows and rows "|cell   |cell |" whose cells wrap over several lines; a Markdown table has no
+# border, one rule "|:---|---:|" under its column heads, and one row per line.
 _GRID_BORDER = re.compile(r"[ \t\u00a0]*\+[-=+]{3,}\+[ \t]*")
-_GRID_RULE = re.compile(r"[ \t\u00a0]*\|[-=+|]{3,}\|[ \t]*")
+_GRID_RULE = re.compile(r"[ \t\u00a0]*\|(?=[^\n]*[-=]{3})[-=+|: \t]{3,}\|[ \t]*")
 _GRID_LINE = re.compile(r"[ \t\u00a0]*\|[^\n]*\|[ \t]*")
 HEADER_CELL_WORDS = 3  # a table's first row whose cells are all this short is its column heads
 
 
 def _grid_rows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans with each row of an ASCII grid table as one unit (its wrapped lines joined, as a reader reads
-    the row, and a period inside a cell ending nothing), without the table's borders and rules, and without its
-    column heads ("|  Tätigkeit  |  Befehl  |"): like a heading they are context, never a statement."""
+    """The spans with each row of a table drawn in text as one unit (the wrapped lines of a grid table's row joined,
+    as a reader reads the row, and a period inside a cell ending nothing), without the table's borders and rules,
+    and without its column heads ("|  Tätigkeit  |  Befehl  |"): like a heading they are context, never a
+    statement."""
     if "|" not in text:
         return spans
     out: list[tuple[int, int]] = []
     row: list[tuple[int, int]] = []
-    after_border = False  # the row being read is the table's first
+    # bordered: the table opened with its border; markdown: a rule without "+" was read (one row per line from there);
+    # first_row: no row of the table read yet. A chunk may open in the middle of a table: its first row is a row.
+    state = {"in_table": False, "bordered": False, "markdown": False, "first_row": False}
+    done = 0  # the end of the last table line read
 
-    def flush(closed_by_rule: bool) -> None:
-        if row and not (after_border and closed_by_rule and _column_heads(text, row[0][0], row[-1][1])):
-            out.append((row[0][0], row[-1][1]))
+    def flush(closed_by_rule: bool, markdown_rule: bool = False) -> None:
+        if row:
+            heads = (state["first_row"] and closed_by_rule and (state["bordered"] or markdown_rule)
+                     and _column_heads(text, row[0][0], row[-1][1]))
+            if not heads:
+                out.append((row[0][0], row[-1][1]))
+            state["first_row"] = False
         row.clear()
 
     for start, end in spans:
         lo = text.rfind("\n", 0, start) + 1
         hi = len(text) if (nl := text.find("\n", end)) < 0 else nl
-        lines = text[lo:hi]
-        if "\n" not in lines and _GRID_BORDER.fullmatch(lines):
+        lines = text[lo:hi].split("\n")
+        if not all(_GRID_BORDER.fullmatch(line) or _GRID_LINE.fullmatch(line) for line in lines):
             flush(False)
-            after_border = True
-        elif "\n" not in lines and _GRID_RULE.fullmatch(lines):
-            flush(True)
-            after_border = False
-        elif all(_GRID_LINE.fullmatch(line) for line in lines.split("\n")):
-            lead = len(lines) - len(lines.lstrip())
-            piece = (lo + lead, lo + len(lines.rstrip()))  # whole lines: a cell's sentence is no unit of its own
-            if not row or piece[0] >= row[-1][1]:
-                row.append(piece)
-            else:
-                row[-1] = (row[-1][0], max(row[-1][1], piece[1]))
-        else:
-            flush(False)
-            after_border = False
+            state["in_table"] = False
             out.append((start, end))
+            continue
+        at = lo
+        for line in lines:
+            line_start, at = at, at + len(line) + 1
+            if line_start < done:
+                continue  # read with the span before
+            done = line_start + len(line)
+            if _GRID_BORDER.fullmatch(line):
+                flush(False)
+                state.update(in_table=True, bordered=True, markdown=False, first_row=True)
+            elif _GRID_RULE.fullmatch(line):
+                if not state["in_table"]:
+                    state.update(in_table=True, bordered=False, first_row=False)
+                flush(True, markdown_rule="+" not in line)
+                state["markdown"] = "+" not in line
+            else:
+                if not state["in_table"]:
+                    state.update(in_table=True, bordered=False, markdown=False, first_row=True)
+                elif state["markdown"]:
+                    flush(False)
+                lead = len(line) - len(line.lstrip())
+                row.append((line_start + lead, line_start + len(line.rstrip())))
     flush(False)
     return out
+
+
+_FENCE = re.compile(r"[ \t]{0,3}(`{3,})")  # backticks only: a line of "~~~~" also underlines a heading
+
+
+def _fenced_code(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with a fenced code block of Markdown ("```bash" … "```") as one unit, its fences included: a period
+    in a comment ends nothing, and a command is quoted with the lines it belongs to."""
+    if "```" not in text:
+        return spans
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        opened = _FENCE.match(text, start)
+        if opened is None:
+            out.append((start, end))
+            i += 1
+            continue
+        fence = opened.group(1)
+        j = i
+        while not _closes(text[spans[j][0]:spans[j][1]], fence, first=j == i) and j + 1 < len(spans):
+            j += 1
+        out.append((start, spans[j][1]))
+        i = j + 1
+    return out
+
+
+def _closes(piece: str, fence: str, *, first: bool) -> bool:
+    lines = piece.split("\n")
+    if first and len(lines) == 1:
+        return False  # the opening fence alone
+    return lines[-1].strip().startswith(fence[0] * len(fence)) and not lines[-1].strip().strip(fence[0])
 
 
 def _column_heads(text: str, start: int, end: int) -> bool:

@@ -41,8 +41,9 @@ POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and lat
 BEST_HEADING_BONUS = 0.6
 BEST_HEADING_MIN = 0.7
 BEST_HEADING_MARGIN = 0.05
-# Answerability: half the best sentence's cosine to the question, half the share of the question's words
-# that occur anywhere in the retrieved passages. Refusal compares this with AnswerSettings.refuse_below.
+# Answerability: half the best sentence's cosine to the question (in the embedding model, or among the evidence in the
+# cross-lingual space, whichever is closer), half the share of the question's words that occur anywhere in the
+# retrieved passages. Refusal compares this with AnswerSettings.refuse_below.
 ANSWERABILITY_DENSE = 0.5
 MIN_SENTENCE_CHARS = 12
 TITLE_LIKE_CHARS = 90  # a line this short without final punctuation reads as a title or caption
@@ -260,7 +261,10 @@ def select_evidence(
     words = concepts or list(question.words)
     coverage = 1.0 if named_by_heading else (
         sum(found(w, question, retrieved) for w in words) / len(words) if words else 0.0)
-    support = ANSWERABILITY_DENSE * max(0.0, float(dense.max())) + (1 - ANSWERABILITY_DENSE) * coverage
+    closest = float(dense.max())
+    if crosslingual is not None and ranked:  # the best sentences' closeness in the space both languages share
+        closest = max(closest, float(crosslingual.similarities(question.text, [c.text for _, c in ranked[:k]]).max()))
+    support = ANSWERABILITY_DENSE * max(0.0, closest) + (1 - ANSWERABILITY_DENSE) * coverage
     total = sum(question.weights.get(w, 0.5) for w in concepts)
     absent_weight = sum(question.weights.get(w, 0.5) for w in absent) / total if total else 0.0
     return EvidenceSelection(evidence, round(support, 4), missing, absent, answers_kind, round(absent_weight, 4))

@@ -105,3 +105,46 @@ def test_a_grid_table_row_is_one_unit_without_borders_or_column_heads() -> None:
     ]  # the wrapped cells of a row stay together, a period inside a cell ends nothing
     assert not any("Tätigkeit" in t or t.startswith("+") for t in texts)
     assert "Tabelle 3.6. Liste typischer systemctl-Befehle" in texts
+
+
+MARKDOWN = """# Werkzeugkasten
+
+## Befehle
+
+| Befehl | Wirkung |
+|:-------|--------:|
+| `kasten add` | Fügt ein Werkzeug hinzu. Danach ist es da. |
+| `kasten rm` | Entfernt ein Werkzeug. |
+
+Installieren Sie den Kasten so:
+
+```bash
+# holt das Paket. Dann installiert es
+pip install kasten
+```
+"""
+
+
+def test_a_markdown_table_row_is_one_unit_and_a_fenced_code_block_is_one_unit() -> None:
+    texts = [MARKDOWN[s:e] for s, e in split_sentences(MARKDOWN, outline=detect_outline(MARKDOWN))]
+    assert [t for t in texts if t.startswith("|")] == [
+        "| `kasten add` | Fügt ein Werkzeug hinzu. Danach ist es da. |",  # one row per line, column heads dropped
+        "| `kasten rm` | Entfernt ein Werkzeug. |",
+    ]
+    assert "```bash\n# holt das Paket. Dann installiert es\npip install kasten\n```" in texts
+    assert all(s < e for s, e in split_sentences(MARKDOWN, outline=detect_outline(MARKDOWN)))
+
+
+def test_a_grid_table_cut_by_a_chunk_keeps_its_wrapped_rows_together() -> None:
+    # A chunk may open in the middle of a table: no border above it, its rows still wrap over several lines, and its
+    # first row, however short its cells, is a row (column heads open a table with its border).
+    text = ("    |/var/log/apt/ |Protokollierung der grundlegenden |\n"
+            "    |term.log      |APT-Aktivitäten                   |\n"
+            "    |--------------+-----------------------------------|\n"
+            "    |/var/log/     |Protokollierung des               |\n"
+            "    |aptitude      |aptitude-Befehls                  |\n")
+    texts = [text[s:e] for s, e in split_sentences(text, outline=detect_outline(text))]
+    assert texts == [
+        "|/var/log/apt/ |Protokollierung der grundlegenden |\n    |term.log      |APT-Aktivitäten                   |",
+        "|/var/log/     |Protokollierung des               |\n    |aptitude      |aptitude-Befehls                  |",
+    ]

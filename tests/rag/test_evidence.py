@@ -279,3 +279,16 @@ Sponsern eines Pakets bedeutet, ein Paket für einen Betreuer hochzuladen, der d
 def test_a_definition_question_prefers_the_sentence_that_defines() -> None:
     selection = select("What does it mean to sponsor a package?", SPONSOR)
     assert selection.evidence[0].quote.startswith("Sponsern eines Pakets bedeutet")
+
+
+def test_support_reads_a_sentence_close_to_the_question_in_either_encoder() -> None:
+    # The English-only model sees little of an English question in a German sentence; the shared space sees more.
+    question = analyse("How do I remove a package?")
+    passage = passage_of(MANUAL, detect_outline(MANUAL))
+
+    def support(similarity: dict[str, float]) -> float:
+        return select_evidence(question, [passage], SentenceVectors(EMBEDDER, 1000),
+                               EMBEDDER.embed_query(question.text), 3, FixedCrossLingual(similarity)).support
+
+    sentence = "Mit apt remove wird ein Paket entfernt, seine Konfiguration bleibt."
+    assert support({sentence: 0.95}) > support({})
