@@ -50,7 +50,9 @@ TITLE_LIKE_CHARS = 90  # a line this short without final punctuation reads as a 
 TYPE_CHECKED = 2  # the best this many sentences are checked for the kind of answer asked for (chosen on the dev splits)
 # The share of the question's concept weight a sentence stating the kind asked for must hold to answer it (see
 # _about_the_question; chosen on the dev splits: it refuses questions about an attribute the documents never state).
-KIND_COVERAGE = {"option": 0.5, "quantity": 0.35, "date": 0.35, "money": 0.35}
+# Not for a person: "Wenden Sie sich an das Sicherheitsteam." names one and repeats little of the question.
+KIND_COVERAGE = {"option": 0.5, "quantity": 0.35, "date": 0.35, "money": 0.35, "organisation": 0.35, "place": 0.35,
+                 "command": 0.35, "reason": 0.35}
 LEAD_IN_FOLLOW = 240  # a sentence ending in ":" takes the blocks after it, this many characters at most
 # Back matter: where a document points elsewhere or says who made it, not what it is about.
 _BACK_MATTER = re.compile(
@@ -284,9 +286,9 @@ def _about_the_question(question: Question, c: Candidate) -> bool:
     """A sentence that states the kind of answer asked for answers only if it is about what the question asks: it
     holds at least KIND_COVERAGE of the question's concept weight. An option is read with its section, and the words
     that only say an option is wanted, or name the page it is of, are left out ("Mit welcher Option färbt ls
-    Verzeichnisse rot ein?" is not answered by "-d, --directory  Verzeichnisse an sich auflisten"); a number or a
-    date is read with its section and its document's title ("When did the government issue its directive?" is not
-    answered by a date of something else)."""
+    Verzeichnisse rot ein?" is not answered by "-d, --directory  Verzeichnisse an sich auflisten"); any other kind
+    (a number, a date, a place, a reason, …) is read with its section and its document's title ("When did the
+    government issue its directive?" is not answered by a date of something else)."""
     share = KIND_COVERAGE.get(question.asks or "")
     if share is None:
         return True

@@ -119,6 +119,23 @@ def test_a_date_answers_only_a_question_about_what_it_dates(question: str, answe
     assert selection.answers_kind is answers
 
 
+SOURCES = """Paketquellen
+
+Die Paketquellen stehen in der Datei /etc/apt/sources.list.
+"""
+
+
+@pytest.mark.parametrize(("question", "answers"), [
+    ("Wo stehen die Paketquellen?", True),
+    ("Where are the package sources listed?", True),
+    ("Wo liegen die Schlüssel für SSH?", False),  # a place, but of something else
+])
+def test_a_place_answers_only_a_question_about_what_is_there(question: str, answers: bool) -> None:
+    selection = select(question, SOURCES)
+    assert selection.evidence[0].quote.startswith("Die Paketquellen stehen in der Datei /etc/apt/sources.list.")
+    assert selection.answers_kind is answers
+
+
 def test_a_wrapped_sentence_is_one_piece_of_evidence() -> None:
     quotes = [e.quote for e in select("Wem steht ein installiertes Paket zur Verfügung?", k=5).evidence]
     assert any(q.startswith("Danach steht es allen") and q.endswith("zur Verfügung.") for q in quotes)
