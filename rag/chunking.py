@@ -131,10 +131,12 @@ def _fenced_code(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
 
 
 def _closes(piece: str, fence: str, *, first: bool) -> bool:
+    """Whether the piece ends with a line that closes the fence: backticks only, at least as many."""
     lines = piece.split("\n")
     if first and len(lines) == 1:
         return False  # the opening fence alone
-    return lines[-1].strip().startswith(fence[0] * len(fence)) and not lines[-1].strip().strip(fence[0])
+    last = lines[-1].strip()
+    return len(last) >= len(fence) and not last.strip("`")
 
 
 def _column_heads(text: str, start: int, end: int) -> bool:

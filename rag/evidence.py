@@ -15,7 +15,7 @@ import numpy as np
 from rag.chunking import split_sentences
 from rag.crosslingual import CrossLingual
 from rag.embeddings import Embedder, VectorCache
-from rag.question import FRAME_WORDS, Question, defines, found, option_tokens, states
+from rag.question import FRAME_WORDS, Question, coverage, defines, found, option_tokens, states
 from rag.schema import Evidence, Passage
 from rag.structure import PATH_SEPARATOR, Heading, Outline, heading_topic
 from rag.text import TermMatcher, extract_numbers, fold, instructs_the_model, iter_tokens
@@ -298,11 +298,9 @@ def _about_the_question(question: Question, c: Candidate) -> bool:
         title = TermMatcher.of([c.passage.title])
         concepts = [w for w in concepts if w not in _OPTION_WORDS and not found(w, question, title)]
         context = f"{c.text}\n{c.passage.section}"
-    total = sum(question.weights.get(w, 0.5) for w in concepts)
-    if not total:
-        return True
-    matcher = TermMatcher.of([context])
-    return sum(question.weights.get(w, 0.5) for w in concepts if found(w, question, matcher)) / total >= share
+    if not sum(question.weights.get(w, 0.5) for w in concepts):
+        return True  # nothing left to be about
+    return coverage(question, context, concepts) >= share
 
 
 _OPTION_WORDS = frozenset({"option", "optionen", "options", "schalter", "flag", "flags", "switch", "switches",

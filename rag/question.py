@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -360,10 +361,11 @@ def found(word: str, question: Question, matcher: TermMatcher) -> bool:
     )
 
 
-def coverage(question: Question, text: str) -> float:
+def coverage(question: Question, text: str, words: Sequence[str] | None = None) -> float:
     """The share of the question's concept weight (rag.question.concept_weights) whose words the text holds, in
-    either language: 1.0 when a heading names everything the question is about."""
-    concepts = question.concept_words()
+    either language: 1.0 when a heading names everything the question is about. `words` narrows the concept words
+    weighed (default: all of them)."""
+    concepts = question.concept_words() if words is None else list(words)
     if not concepts:
         return 0.0
     matcher = TermMatcher.of([text])

@@ -90,49 +90,40 @@ LS_OPTIONS = """OPTIONEN
 """
 
 
-@pytest.mark.parametrize(("question", "answers"), [
-    ("Welche Option kehrt die Sortierreihenfolge um?", True),
-    ("Which option lists directories themselves?", True),
-    ("Mit welcher Option färbt ls Verzeichnisse rot ein?", False),  # -d is about directories, it colours nothing
-    ("Which option colours directories red?", False),
-])
-def test_an_option_answers_only_a_question_about_what_it_does(question: str, answers: bool) -> None:
-    selection = select(question, LS_OPTIONS)
-    assert selection.evidence[0].quote.startswith(("-d, --directory", "-r, --reverse"))
-    assert selection.answers_kind is answers  # refused unless the option is about at least half of the question
-
-
 RELEASES = """Versionen
 
 Die Version 2 des Werkzeugs erschien am 3. Mai 2020. Sie liest Archive schneller.
 """
-
-
-@pytest.mark.parametrize(("question", "answers"), [
-    ("Wann erschien die Version 2 des Werkzeugs?", True),
-    ("When was version 2 released?", True),
-    ("Wann wurde die Lizenz der Dokumentation geändert?", False),  # a date, but of something else
-])
-def test_a_date_answers_only_a_question_about_what_it_dates(question: str, answers: bool) -> None:
-    selection = select(question, RELEASES)
-    assert selection.evidence[0].quote.startswith("Die Version 2 des Werkzeugs erschien am 3. Mai 2020.")
-    assert selection.answers_kind is answers
-
 
 SOURCES = """Paketquellen
 
 Die Paketquellen stehen in der Datei /etc/apt/sources.list.
 """
 
+OPTION_ROWS = ("-d, --directory", "-r, --reverse")
+RELEASE = "Die Version 2 des Werkzeugs erschien am 3. Mai 2020."
+SOURCE = "Die Paketquellen stehen in der Datei /etc/apt/sources.list."
 
-@pytest.mark.parametrize(("question", "answers"), [
-    ("Wo stehen die Paketquellen?", True),
-    ("Where are the package sources listed?", True),
-    ("Wo liegen die Schlüssel für SSH?", False),  # a place, but of something else
+
+@pytest.mark.parametrize(("text", "question", "first", "answers"), [
+    # an option: refused unless it is about at least half of the question
+    (LS_OPTIONS, "Welche Option kehrt die Sortierreihenfolge um?", OPTION_ROWS, True),
+    (LS_OPTIONS, "Which option lists directories themselves?", OPTION_ROWS, True),
+    (LS_OPTIONS, "Mit welcher Option färbt ls Verzeichnisse rot ein?", OPTION_ROWS, False),  # -d colours nothing
+    (LS_OPTIONS, "Which option colours directories red?", OPTION_ROWS, False),
+    # a date
+    (RELEASES, "Wann erschien die Version 2 des Werkzeugs?", RELEASE, True),
+    (RELEASES, "When was version 2 released?", RELEASE, True),
+    (RELEASES, "Wann wurde die Lizenz der Dokumentation geändert?", RELEASE, False),  # a date of something else
+    # a place
+    (SOURCES, "Wo stehen die Paketquellen?", SOURCE, True),
+    (SOURCES, "Where are the package sources listed?", SOURCE, True),
+    (SOURCES, "Wo liegen die Schlüssel für SSH?", SOURCE, False),  # a place, but of something else
 ])
-def test_a_place_answers_only_a_question_about_what_is_there(question: str, answers: bool) -> None:
-    selection = select(question, SOURCES)
-    assert selection.evidence[0].quote.startswith("Die Paketquellen stehen in der Datei /etc/apt/sources.list.")
+def test_the_kind_asked_for_answers_only_when_stated_about_the_question(
+        text: str, question: str, first: str | tuple[str, ...], answers: bool) -> None:
+    selection = select(question, text)
+    assert selection.evidence[0].quote.startswith(first)
     assert selection.answers_kind is answers
 
 
