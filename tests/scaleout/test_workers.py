@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,7 +36,22 @@ def two_workers(chroma_server, tmp_path: Path):  # type: ignore[no-untyped-def]
     args = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(api_port), "--workers", "2"]
     url = f"http://127.0.0.1:{api_port}"
     with running_server(args, f"{url}/readyz", tmp_path / "serve.log", timeout_s=180, env=env):
+        wait_for_both_workers(url)
         yield url, env
+
+
+def wait_for_both_workers(url: str, timeout_s: float = 180) -> None:
+    """`/readyz` answers as soon as one worker is up; the other may still be loading its models (slowly on a busy
+    machine), and until it is, every connection goes to the first. Wait until each has answered once."""
+    ready_by: set[str] = set()
+    deadline = time.monotonic() + timeout_s
+    while len(ready_by) < 2:
+        assert time.monotonic() < deadline, f"only worker(s) {ready_by} became ready within {timeout_s:.0f} s"
+        resp = httpx.get(f"{url}/readyz", headers={"Connection": "close"}, timeout=30)
+        if resp.status_code == 200:
+            ready_by.add(resp.headers["x-quelle-worker"])
+        else:
+            time.sleep(0.2)
 
 
 def test_refuses_several_workers_on_the_embedded_store(tmp_path: Path) -> None:
@@ -56,7 +72,8 @@ def test_concurrent_ingest_and_ask_across_two_workers(two_workers) -> None:  # t
 
     def client_work(i: int) -> list[str]:
         seen = []
-        with httpx.Client(base_url=url, timeout=120) as client:
+        # A new connection per request, so the kernel spreads them over both workers.
+        with httpx.Client(base_url=url, timeout=120, headers={"Connection": "close"}) as client:
             for version in range(ROUNDS):
                 resp = client.post("/v1/documents", json={"title": f"Bericht {i}", "text": note(i, version),
                                                           "doc_id": f"bericht-{i}"})
