@@ -20,17 +20,18 @@ _BOUNDARY_IN_BLOCK = re.compile(r"(?<=[.!?])[\"'”’»)\]]*\s+")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None,
-                    outline: Outline | None = None) -> list[tuple[int, int]]:
+                    outline: Outline | None = None, continued: bool = False) -> list[tuple[int, int]]:
     """Sentence spans (start, end) in `text[start:end]`, trimmed of surrounding whitespace.
 
     With an outline (the document's structure) a line break inside a hard-wrapped paragraph is no boundary, while
-    blank lines, list items, headings and option lines are (rag.structure). Without one, every line break is."""
+    blank lines, list items, headings and option lines are (rag.structure). Without one, every line break is.
+    `continued`: the text is a piece of a document that starts inside a line (rag.structure.iter_blocks)."""
     end = len(text) if end is None else end
     if outline is None:
         return _split(text, start, end, _BOUNDARY)
     heads = {h.start for h in outline.headings}
     spans: list[tuple[int, int]] = []
-    for block_start, block_end in iter_blocks(text, outline, start, end):
+    for block_start, block_end in iter_blocks(text, outline, start, end, continued):
         if block_start in heads:
             spans.append((block_start, block_end))  # a heading is one unit, whatever punctuation it holds
         else:

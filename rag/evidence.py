@@ -28,7 +28,7 @@ RANK_WEIGHT = 0.10
 TYPE_BONUS = 0.12  # the sentence states what the question asks for (a number, a date, an option, a definition …)
 TITLE_BONUS = 0.10  # the question names the sentence's document (a word of its title: "tar", "Bytedance")
 OPTION_BONUS = 0.30  # the sentence describes the command-line option the question names ("-h", "--all")
-BACK_MATTER_PENALTY = 0.15  # a sentence of back matter (see also, copyright, authors) the question does not ask about
+BACK_MATTER_PENALTY = 0.3  # a sentence of back matter (see also, copyright, authors) the question does not ask about
 HEADING_MEANS_QUESTION = 0.6  # a heading this close to the question covers its words (0.5 and 0.6 alike on dev)
 HEADING_FLOOR = 0.2  # the cosine unrelated headings reach (dev splits: 0.2 and 0.3 alike, 0 worse)
 POSITION_FACTOR = (1.0, 0.6, 0.35)  # the heading bonus for the 1st, 2nd and later sentences of a section
@@ -125,7 +125,7 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
         heads = [Heading(h.start - passage.start, h.end - passage.start, h.level, h.kind)
                  for h in passage.outline.headings]
         local = Outline(tuple(heads))
-        spans = split_sentences(passage.text, outline=local)
+        spans = split_sentences(passage.text, outline=local, continued=True)  # a chunk starts after its line's indent
         innermost = passage.section.split(PATH_SEPARATOR)[-1] if passage.section else ""
         position = _position_at_start(passage, heads)
         option_first = False
@@ -261,8 +261,11 @@ def select_evidence(
     named_by_heading = bool(top_heading) and heading_dense.get(top_heading, 0.0) >= HEADING_MEANS_QUESTION
     absent = [] if named_by_heading else [w for w in concepts if not found(w, question, retrieved)]
     words = concepts or list(question.words)
+    # a command-line option the question names ("Was ändert touch -m?") is a word of what it asks about
+    named_options = set(question.options) & {o for p in passages for o in option_tokens(f"{p.section}\n{p.text}")}
     coverage = 1.0 if named_by_heading else (
-        sum(found(w, question, retrieved) for w in words) / len(words) if words else 0.0)
+        (sum(found(w, question, retrieved) for w in words) + len(named_options)) / (len(words) + len(question.options))
+        if words or question.options else 0.0)
     closest = float(dense.max())
     if crosslingual is not None and ranked:  # the best sentences' closeness in the space both languages share
         closest = max(closest, float(crosslingual.similarities(question.text, [c.text for _, c in ranked[:k]]).max()))

@@ -34,6 +34,7 @@ _FINAL_PUNCTUATION = ".,;:!?"
 _STRUCTURAL_LEVELS = 6  # headings deeper than this (plain lines under numbered ones) do not deepen the next ones
 UNWRAPPED_LINE = 130  # a group of lines with one longer than this is not hard-wrapped: each line is a block
 SHORT_LINE = 0.6  # in wrapped text, a line shorter than this share of the wrap width ends its block
+PROSE_WIDTH = 60  # prose is hard-wrapped at this many columns or more (man pages 80, mail 72, Markdown 80-100)
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,13 @@ class _Line:
     start: int
     end: int  # without the newline
     text: str
+    column: int = 0  # where the text starts on its line, when that line began before the text did
+    cut: bool = False  # the line began before the text did: its indentation and length are not known
 
     @property
     def indent(self) -> int:
         """The visual width of the leading blanks (tabs to the next multiple of 8, as man and terminals do)."""
-        return _indent_width(self.text)
+        return self.column + _indent_width(self.text)
 
     @property
     def lead(self) -> int:
@@ -279,16 +282,22 @@ def _next_content(lines: list[_Line], i: int) -> _Line | None:
     return None
 
 
-def iter_blocks(text: str, outline: Outline, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+def iter_blocks(text: str, outline: Outline, start: int = 0, end: int | None = None,
+                continued: bool = False) -> Iterator[tuple[int, int]]:
     """Spans of the blocks in text[start:end]: paragraphs, list items, headings and option descriptions. A line
     break inside a hard-wrapped paragraph is no block boundary; a blank line, a list item, a heading, a change of
-    indentation and (in wrapped text) a short line are."""
+    indentation and (in wrapped text) a short line are. `continued`: the text was cut from a document where its
+    first line began earlier (a chunk starts at a sentence, after the line's indentation), so that line is taken
+    to start at the indentation of the line below it."""
     end = len(text) if end is None else end
     heads = {h.start: h for h in outline.headings if start <= h.start < end}
     group: list[_Line] = []
     pos = start
-    for raw in text[start:end].split("\n"):
+    raws = text[start:end].split("\n")
+    for i, raw in enumerate(raws):
         line = _Line(pos, pos + len(raw), raw)
+        if i == 0 and continued and len(raws) > 1 and raws[1].strip() and pos not in heads:
+            line = _Line(pos, pos + len(raw), raw, max(0, _indent_width(raws[1]) - _indent_width(raw)), cut=True)
         pos += len(raw) + 1
         if line.blank:
             yield from _group_blocks(group, heads)
@@ -337,8 +346,17 @@ def _starts_block(prev: _Line, line: _Line, wrapped: bool, width: int) -> bool:
     if line.indent != prev.indent:
         # a change of indentation, except the hanging indent of a list item's continuation
         return not (line.indent > prev.indent and _LIST_ITEM.match(prev.text) is not None)
-    short = len(prev.text.rstrip()) < SHORT_LINE * width
-    return short and not prev.text.rstrip().endswith(("-", ","))
+    kept = prev.text.rstrip()
+    if prev.cut or len(kept) >= SHORT_LINE * width or kept.endswith(("-", ",")):
+        return False
+    # In prose wrapped at a usual width, a short line ends its paragraph only if the next line's first word would
+    # have fit after it: a long word (a link "[in the full release plan](https://…)", a path) is wrapped to the
+    # next line and leaves a short one. Narrower groups are lists of lines (a config file, a directory tree).
+    return width < PROSE_WIDTH or len(kept) + 1 + len(_FIRST_WORD.match(line.text).group(1)) <= width  # type: ignore[union-attr]
+
+
+# The first word of a line, as a wrapper sees it: a Markdown link "[text with spaces](url)" is not broken.
+_FIRST_WORD = re.compile(r"\s*(\[[^\]\n]*\]\([^)\s]*\)\S*|\S+)")
 
 
 def _span(block: list[_Line]) -> Iterator[tuple[int, int]]:

@@ -148,3 +148,44 @@ def test_a_grid_table_cut_by_a_chunk_keeps_its_wrapped_rows_together() -> None:
         "|/var/log/apt/ |Protokollierung der grundlegenden |\n    |term.log      |APT-Aktivitäten                   |",
         "|/var/log/     |Protokollierung des               |\n    |aptitude      |aptitude-Befehls                  |",
     ]
+
+
+LINKED = """# Long Term Support
+
+Long Term Support (LTS) guarantees 30-month support cycles for specific Node.js
+versions. You can find more information
+[in the full release plan](https://github.com/nodejs/Release#release-plan). Once
+a branch enters LTS, the release plan limits the types of changes permitted in
+the branch.
+
+[Network]
+Address=192.168.0.15/24
+Gateway=192.168.0.1
+"""
+
+
+def test_a_short_line_before_a_long_word_is_no_boundary_but_a_list_of_short_lines_keeps_its_lines() -> None:
+    texts = [LINKED[a:b] for a, b in split_sentences(LINKED, outline=detect_outline(LINKED))]
+    # the link did not fit after "information", so the line is short: still one sentence
+    assert "You can find more information\n[in the full release plan](https://github.com/nodejs/Release#release-plan)." \
+        in texts
+    assert "Once\na branch enters LTS, the release plan limits the types of changes permitted in\nthe branch." in texts
+    # in a narrow group (a config file) a short line still ends its block, whatever would fit after it
+    assert texts[-2] == "[Network]"
+
+
+INDENTED = """BESCHREIBUNG
+       Aktualisiert die Zugriffs‐ und Modifikationszeiten jeder DATEI auf die
+       aktuelle Zeit. Beachten Sie, dass -d und -t verschiedene Zeit‐Datum‐Formate
+       akzeptieren.
+"""
+
+
+def test_a_piece_cut_after_a_lines_indentation_keeps_its_first_sentence_whole() -> None:
+    start = INDENTED.index("Beachten")
+    piece = INDENTED[start:]  # as a chunk starts: at a sentence, inside its line
+    outline = Outline(())
+    whole = [piece[a:b] for a, b in split_sentences(piece, outline=outline, continued=True)]
+    assert whole == ["Beachten Sie, dass -d und -t verschiedene Zeit‐Datum‐Formate\n       akzeptieren."]
+    # read as if it began its line, the first line is less indented than the next: a boundary
+    assert len(split_sentences(piece, outline=outline)) == 2

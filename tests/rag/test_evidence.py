@@ -7,6 +7,7 @@ import hashlib
 import numpy as np
 import pytest
 
+from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.evidence import SentenceVectors, candidates, scoring_text, select_evidence
 from rag.question import analyse
@@ -300,3 +301,22 @@ def test_support_reads_a_sentence_close_to_the_question_in_either_encoder() -> N
 
     sentence = "Mit apt remove wird ein Paket entfernt, seine Konfiguration bleibt."
     assert support({sentence: 0.95}) > support({})
+
+
+TOUCH = """touch
+
+BESCHREIBUNG
+
+       Aktualisiert die Zugriffs‐ und Modifikationszeiten jeder DATEI auf die aktuelle Zeit.
+
+       -a     Nur die Zugriffszeit ändern
+
+       -m     Nur Modifikationszeit ändern
+"""
+
+
+def test_an_option_the_question_names_counts_towards_its_support_when_the_documents_have_it() -> None:
+    named = select("Was ändert touch -m?", text=TOUCH)
+    assert named.evidence[0].quote.startswith("-m     Nur Modifikationszeit")
+    # "ändert" is not in the text ("ändern" is another stem): without "-m", half the question would be missing
+    assert named.support >= Settings().answer.refuse_below
