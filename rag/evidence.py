@@ -276,12 +276,17 @@ def select_evidence(
 
 
 def _without_overlaps(ranked: list[tuple[float, Candidate]]) -> list[tuple[float, Candidate]]:
-    """The ranking without sentences that overlap a better one: a lead-in quoted with its list already holds the
-    list's items, which would otherwise be quoted a second time."""
+    """The ranking without sentences that overlap a better one (a lead-in quoted with its list already holds the
+    list's items, which would otherwise be quoted a second time) or say word for word what a better one says (a
+    man page repeats "Der Name des Archivs, das von tar verarbeitet wird." under two options)."""
     kept: list[tuple[float, Candidate]] = []
+    said: set[str] = set()
     for score, c in ranked:
-        if not any(k.passage.doc_id == c.passage.doc_id and k.start < c.end and c.start < k.end for _, k in kept):
+        text = _collapsed(c.text)
+        if text not in said and not any(
+                k.passage.doc_id == c.passage.doc_id and k.start < c.end and c.start < k.end for _, k in kept):
             kept.append((score, c))
+            said.add(text)
     return kept
 
 
