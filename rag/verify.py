@@ -22,7 +22,7 @@ from rag.text import (
     numbers_match,
     word_forms,
 )
-from rag.text.claims import NEGATION, months, negated, quantities
+from rag.text.claims import NEGATION, months, negated, quantities, stances
 
 # Same language: at least this share of the sentence's own key words must occur in the cited evidence.
 MIN_TERM_SUPPORT = 0.5
@@ -55,6 +55,7 @@ def verify_sentence(sentence: str, cited_texts: Sequence[str], question: str = "
     reasons = [*_missing_numbers(sentence, language, evidence), *_missing_names(sentence, language, evidence)]
     reasons += _changed_qualifiers(sentence, language, texts)
     reasons += _changed_negation(sentence, texts)
+    reasons += _turned_stance(sentence, texts)
     reasons += _missing_months(sentence, texts)
     reasons += _weak_terms(sentence, language, evidence, question)
     return Verdict(not reasons, tuple(reasons))
@@ -99,6 +100,19 @@ def _changed_negation(sentence: str, texts: Sequence[str]) -> list[str]:
             if denied and sum(said.has_word(w) for w in denied) >= min(2, len(denied)):
                 return [f"the evidence denies what the sentence states ({match.group(0)} {' '.join(denied)})"]
     return []
+
+
+def _turned_stance(sentence: str, texts: Sequence[str]) -> list[str]:
+    """That someone confirmed or denied something is a claim the cited evidence must make too: "ByteDance confirmed
+    the reports" is not supported by "Der … Mutterkonzern plant, ein neues KI-Modell … zu trainieren", and is
+    contradicted by "Ein Bytedance-Sprecher dementierte die Pläne"."""
+    stated = set().union(*(stances(t) for t in texts))
+    reasons = []
+    for mine in sorted(stances(sentence) - stated):
+        other = ({"confirm", "deny"} - {mine}).pop()
+        reasons.append(f"the sentence says {mine}, the evidence says {other}" if other in stated
+                       else f"the sentence says {mine}, the cited evidence does not")
+    return reasons
 
 
 def _missing_months(sentence: str, texts: Sequence[str]) -> list[str]:

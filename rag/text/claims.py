@@ -66,6 +66,23 @@ def _qualifier_before(folded: list[str], end: int) -> str | None:
     return None
 
 
+# Verbs that say a report is true or false. "dementierte" denies as surely as "nicht": a sentence that has ByteDance
+# confirm what its evidence says ByteDance denied turns the evidence around.
+_STANCES = {
+    "deny": re.compile(
+        r"\b(dementier\w*|bestreit\w*|bestritt\w*|widerspr\w*|widersproch\w*|verneint\w*|leugne\w*|deny|denies|denied|"
+        r"denying|denial|refut\w*|disputes?|disputed|rebutt?\w*)\b",
+        re.IGNORECASE),
+    "confirm": re.compile(
+        r"\b(bestätig\w*|bekräftig\w*|confirm\w*|affirm\w*|corroborat\w*|verified|verifies)\b", re.IGNORECASE),
+}
+
+
+def stances(text: str) -> set[str]:
+    """Whether the text denies ("dementierte", "denied") or confirms ("bestätigte", "confirmed") something."""
+    return {stance for stance, pattern in _STANCES.items() if pattern.search(text)}
+
+
 def negated(text: str) -> bool:
     """Whether the text says no, not, never (German or English)."""
     return NEGATION.search(text) is not None

@@ -8,6 +8,8 @@ import pytest
 from rag.chunking import split_sentences
 from rag.verify import Verdict, attribute, verify_sentence
 
+PLAN = "Der chinesische TikTok-Mutterkonzern plant, ein neues KI-Modell hauptsächlich mit Huawei-Chips zu trainieren."
+DENIAL = "Ein Bytedance-Sprecher dementierte die Pläne für ein neues Modell."
 SPEND = "Laut Reuters hat Bytedance im vergangenen Jahr 2 Milliarden Dollar für Nvidia-Chips ausgegeben."
 BAIDU = (
     "So soll Baidu 1.600 Huawei Ascend 910B KI-Chips im Wert von rund 62 Millionen US-Dollar bestellt haben, "
@@ -153,6 +155,11 @@ def test_cross_language_sentence_with_checked_numbers_and_names_is_accepted() ->
         ("ByteDance received 30.000 Ascend 910B chips by July.", ORDER, "number 30000 stated as exact"),
         ("ByteDance spent 2 billion dollars on Nvidia chips on 12 March 2024.", SPEND, "number 2024 not"),
         ("ByteDance spent 2 billion dollars on Nvidia chips in March last year.", SPEND, "month 3 not"),
+        # both Qwen2.5-Coder models, asked "Did ByteDance confirm the reports about a new model?" (seed dev split)
+        ("Yes, ByteDance confirmed the reports about a new model [1].", DENIAL, "the sentence says confirm"),
+        ("ByteDance confirmed the reports about a new model [1].", DENIAL, "the sentence says confirm"),
+        # the same output, cited to the sentence it took its words from
+        ("ByteDance confirmed the reports about a new model [1].", PLAN, "the sentence says confirm"),
     ],
 )
 def test_real_wrong_outputs_are_rejected(sentence: str, evidence: str, reason: str) -> None:
@@ -234,6 +241,13 @@ def test_dropped_negation_is_rejected() -> None:
     verdict = verify_sentence("Baidu kann in Zukunft Nvidia-Chips kaufen.", [BAIDU])
     assert not verdict.supported
     assert any(r.startswith("the evidence denies") for r in verdict.reasons), verdict.reasons
+
+
+def test_a_kept_stance_is_accepted_and_a_turned_one_rejected() -> None:
+    assert verify_sentence("A ByteDance spokesperson denied the plans for a new model.", [DENIAL]).supported
+    assert verify_sentence("Ein Sprecher von Bytedance dementierte die Pläne.", [DENIAL]).supported
+    confirmed = "Reuters bestätigte die Pläne von Bytedance für ein neues Modell."
+    assert not verify_sentence("Reuters denied ByteDance's plans for a new model.", [confirmed]).supported
 
 
 def test_kept_negation_is_accepted() -> None:
