@@ -167,8 +167,8 @@ Gateway=192.168.0.1
 def test_a_short_line_before_a_long_word_is_no_boundary_but_a_list_of_short_lines_keeps_its_lines() -> None:
     texts = [LINKED[a:b] for a, b in split_sentences(LINKED, outline=detect_outline(LINKED))]
     # the link did not fit after "information", so the line is short: still one sentence
-    assert "You can find more information\n[in the full release plan](https://github.com/nodejs/Release#release-plan)." \
-        in texts
+    link = "[in the full release plan](https://github.com/nodejs/Release#release-plan)."
+    assert f"You can find more information\n{link}" in texts
     assert "Once\na branch enters LTS, the release plan limits the types of changes permitted in\nthe branch." in texts
     # in a narrow group (a config file) a short line still ends its block, whatever would fit after it
     assert texts[-2] == "[Network]"

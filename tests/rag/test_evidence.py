@@ -213,7 +213,8 @@ def test_no_two_pieces_of_evidence_overlap() -> None:
 
 
 def test_a_sentence_said_twice_is_quoted_once() -> None:
-    text = ("tar\n\nUMGEBUNG\n\n       TAR_ARCHIVE\n              Der Name des Archivs, das von tar verarbeitet wird.\n\n"
+    text = ("tar\n\nUMGEBUNG\n\n       TAR_ARCHIVE\n"
+            "              Der Name des Archivs, das von tar verarbeitet wird.\n\n"
             "       TAR_VOLUME\n              Die Nummer des Datenträgers.\n\nSKRIPTE\n\n       TAR_ARCHIVE\n"
             "              Der Name des Archivs, das von tar verarbeitet wird.\n")
     quotes = [" ".join(e.quote.split()) for e in select("Welches Archiv verarbeitet tar?", text, k=4).evidence]
