@@ -263,13 +263,13 @@ def select_evidence(
     words = concepts or list(question.words)
     # a command-line option the question names ("Was ändert touch -m?") is a word of what it asks about
     named_options = set(question.options) & {o for p in passages for o in option_tokens(f"{p.section}\n{p.text}")}
-    coverage = 1.0 if named_by_heading else (
+    covered = 1.0 if named_by_heading else (
         (sum(found(w, question, retrieved) for w in words) + len(named_options)) / (len(words) + len(question.options))
         if words or question.options else 0.0)
     closest = float(dense.max())
     if crosslingual is not None and ranked:  # the best sentences' closeness in the space both languages share
         closest = max(closest, float(crosslingual.similarities(question.text, [c.text for _, c in ranked[:k]]).max()))
-    support = ANSWERABILITY_DENSE * max(0.0, closest) + (1 - ANSWERABILITY_DENSE) * coverage
+    support = ANSWERABILITY_DENSE * max(0.0, closest) + (1 - ANSWERABILITY_DENSE) * covered
     total = sum(question.weights.get(w, 0.5) for w in concepts)
     absent_weight = sum(question.weights.get(w, 0.5) for w in absent) / total if total else 0.0
     return EvidenceSelection(evidence, round(support, 4), missing, absent, answers_kind, round(absent_weight, 4))
