@@ -126,9 +126,47 @@ def _fenced_code(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
         j = i
         while not _closes(text[spans[j][0]:spans[j][1]], fence, first=j == i) and j + 1 < len(spans):
             j += 1
-        out.append((start, spans[j][1]))
+        out.extend(_code_pieces(text, start, spans[j][1]))
         i = j + 1
     return out
+
+
+CODE_LINES = 8  # a fenced code block of more lines than this is read in pieces, not quoted whole
+# A line that only opens a comment ("#", "//", "--", ";") separates a code block's pieces as a blank line does.
+_EMPTY_COMMENT = re.compile(r"\s*(#+|//+|--|;+)?\s*")
+
+
+def _code_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A fenced code block as one unit, or, when it has more than CODE_LINES lines, as its pieces without the fences:
+    runs of lines between blank lines (or empty comment lines), each at most CODE_LINES lines. A 25-line rebase
+    todo list quoted whole answers "Which command squashes commits?" with a page of text; its piece holding
+    "# s, squash = use commit, but meld into previous commit" answers it."""
+    lines: list[tuple[int, int]] = []
+    at = start
+    for line in text[start:end].split("\n"):
+        lines.append((at, at + len(line)))
+        at += len(line) + 1
+    closed = len(lines) > 1 and _FENCE.match(text, lines[-1][0]) is not None
+    body = lines[1:-1] if closed else lines[1:]
+    if len(body) <= CODE_LINES:
+        return [(start, end)]
+    pieces: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+    for lo, hi in body:
+        separator = _EMPTY_COMMENT.fullmatch(text[lo:hi]) is not None
+        if run and (separator or len(run) == CODE_LINES):
+            pieces.append(_trimmed(text, run[0][0], run[-1][1]))
+            run = []
+        if not separator:
+            run.append((lo, hi))
+    if run:
+        pieces.append(_trimmed(text, run[0][0], run[-1][1]))
+    return pieces
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip()), end - len(piece) + len(piece.rstrip())
 
 
 def _closes(piece: str, fence: str, *, first: bool) -> bool:

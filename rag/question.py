@@ -10,6 +10,7 @@ from typing import Literal
 from rag.text import STOPWORDS, TermMatcher, analyze, detect_language, extract_numbers, fold, iter_tokens, names
 from rag.text.language import marker_language
 from rag.text.lexicon import Lexicon, lexicon_language, translate
+from rag.text.names import stated_names
 
 AnswerType = Literal[
     "quantity", "money", "date", "person", "organisation", "place", "reason", "option", "command", "definition"
@@ -26,8 +27,10 @@ _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         "quantity",
         r"\b(wie\s+(viel\w*|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark|oft|häufig)|wieviel\w*"
         r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy|often|frequently)|what\s+(share|percentage|number|size)"
-        r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl|wert|\S*version)|which\s+(\S+\s+)?version|what\s+(\S+\s+)?"
-        r"(version|value)|(maximum|minimum|largest|smallest|highest|lowest|biggest)\s+(\S+\s+)?(number|size|length"
+        r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl|wert|\S*version|\S*nummer|port|uid|gid)|which\s+(\S+\s+)?(version|"
+        r"(port\s+)?number|port|uid|gid)s?|what\s+(\S+\s+)?(version|value)|what\s+((is|are)\s+the\s+)?"
+        r"(\S+\s+)?((port\s+)?number|port|uid|gid)s?\b"
+        r"|(maximum|minimum|largest|smallest|highest|lowest|biggest)\s+(\S+\s+)?(number|size|length"
         r"|value|amount|count|version)|höchstens|mindestens|maximal\w*|minimal\w*|at\s+(most|least))\b",
     ),
     (
@@ -172,7 +175,7 @@ FRAME_WORDS = frozenset(
 _CAUSAL = re.compile(
     r"\b(weil|da|denn|deshalb|daher|darum|deswegen|dadurch|damit|sodass|aufgrund|wegen|zwecks|grund|"
     r"um\s+\w+(\s+\w+){0,6}\s+zu|because|since|due\s+to|so\s+that|in\s+order\s+to|therefore|thus|"
-    r"reason|as\s+a\s+result|owing\s+to)\b",
+    r"reason|as\s+a\s+result|owing\s+to|so\s+(they|it|he|she|we|you|users?|that)\s+(can|could|may|might|will|would))\b",
     re.IGNORECASE,
 )
 _CURRENCY = re.compile(r"(\$|€|£|¥|\b(euro|eur|dollar|usd|yuan|rmb|cent|franken|pfund|pounds?)\b)", re.IGNORECASE)
@@ -420,7 +423,7 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind == "person" and (_ROLE.search(sentence) or "@" in sentence):
         return True
     # person, organisation, place: a name the question did not bring along
-    return bool(names(sentence) - question.names - set(question.words))
+    return bool(stated_names(sentence) - question.names - set(question.words))
 
 
 def defines(question: Question, sentence: str) -> bool:

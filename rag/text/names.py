@@ -41,6 +41,21 @@ def names(text: str, lang: str | None = None) -> set[str]:
     return found
 
 
+def stated_names(text: str, lang: str | None = None) -> set[str]:
+    """The names a sentence states as an answer to "who", "which company" or "where": as names(), but an English
+    sentence opener that the lexicon knows as a common word ("See Debian Policy …", "Use …") is none. names() keeps
+    it, to be safe where a name must not be invented; here it would make any instruction name a person."""
+    lang = lang if lang in LANGUAGES else detect_language(text)
+    lexicon = Lexicon.default()
+    found: set[str] = set()
+    for token in iter_tokens(text):
+        name = name_of(token, lang)
+        if name and not (lang == "en" and token.sentence_start and name == token.text.casefold()
+                         and (name, "en") in lexicon):
+            found.add(name)
+    return found
+
+
 def name_of(token: Token, lang: str) -> str | None:
     """The folded name a token stands for in a `lang` text, or None for common words and numbers."""
     word = token.text

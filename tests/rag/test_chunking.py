@@ -135,6 +135,43 @@ def test_a_markdown_table_row_is_one_unit_and_a_fenced_code_block_is_one_unit() 
     assert all(s < e for s, e in split_sentences(MARKDOWN, outline=detect_outline(MARKDOWN)))
 
 
+REBASE = """## Squash commits
+
+This will open a screen like this:
+
+```text
+pick 6928fc1 crypto: add feature A
+pick 8120c4c add test for feature A
+
+# Rebase f9456a2..7d6f433 onto f9456a2
+#
+# Commands:
+#  p, pick = use commit
+#  r, reword = use commit, but edit the commit message
+#  e, edit = use commit, but stop for amending
+#  s, squash = use commit, but meld into previous commit
+#  f, fixup = like "squash", but discard this commit's log message
+#  x, exec = run command (the rest of the line) using shell
+#  d, drop = remove commit
+#  l, label = label current HEAD with a name
+#
+# However, if you remove everything, the rebase will be aborted.
+```
+"""
+
+
+def test_a_long_fenced_code_block_is_read_in_pieces() -> None:
+    # Node.js's collaborator guide: the whole 25-line todo list was the answer to "Which command squashes commits?"
+    texts = [REBASE[s:e] for s, e in split_sentences(REBASE, outline=detect_outline(REBASE))]
+    assert texts[2:] == [
+        "pick 6928fc1 crypto: add feature A\npick 8120c4c add test for feature A",
+        "# Rebase f9456a2..7d6f433 onto f9456a2",
+        "\n".join(REBASE.split("\n")[10:18]),  # "# Commands:" and seven more lines: CODE_LINES at most
+        "#  l, label = label current HEAD with a name",
+        "# However, if you remove everything, the rebase will be aborted.",
+    ]
+
+
 def test_a_grid_table_cut_by_a_chunk_keeps_its_wrapped_rows_together() -> None:
     # A chunk may open in the middle of a table: no border above it, its rows still wrap over several lines, and its
     # first row, however short its cells, is a row (column heads open a table with its border).

@@ -155,3 +155,28 @@ def test_an_instruction_to_run_a_program_by_its_name_names_a_command(sentence: s
     question = analyse("Mit welchem Werkzeug prüfe ich debian/copyright?")
     assert question.asks == "command"
     assert states("command", sentence, "", question) is expected
+
+
+def test_a_number_that_identifies_is_a_quantity() -> None:
+    # "Welche Portnummer verwendet squid?" over a text that names no port was answered with squid's user
+    for text in ("Welche Portnummer verwendet squid?", "What is the UID of the user nobody?",
+                 "Which port does ssh listen on?", "Welche Versionsnummer hat das Paket?"):
+        assert analyse(text).asks == "quantity", text
+    assert analyse("What is the default value?").asks == "definition"  # a value need not be a number
+    q = analyse("What is the UID of the user nobody?")
+    assert not states("quantity", "Daemons that need not own any files sometimes run as user nobody.", "", q)
+    assert states("quantity", "The user nobody has the UID 65534.", "", q)
+
+
+def test_so_they_can_gives_a_purpose() -> None:
+    # users-and-groups.html (base-passwd): "Why are many games sgid games?" was refused over this sentence
+    q = analyse("Why are many games sgid games?")
+    assert states("reason", "Many games are sgid to games so they can write their high score files.", "", q)
+    assert not states("reason", "Many games are sgid to games.", "", q)
+
+
+def test_an_instruction_opening_a_sentence_names_no_person() -> None:
+    # "See Debian Policy for further details." answered "Who wrote the Debian Policy Manual?": "See" opened it
+    q = analyse("Who wrote the Debian Policy Manual?")
+    assert not states("person", "See Debian Policy for further details.", "", q)
+    assert states("person", "Ian Jackson wrote the Debian Policy Manual.", "", q)
