@@ -271,7 +271,7 @@ def analyse(text: str) -> Question:
     language = marker_language(text) or lexicon_language(words) or detect_language(text)
     other = "en" if language == "de" else "de"
     asked = names(text, language) - _common_opener(text, language)
-    translations = {w: tuple(translate(w, language, other)) for w in words}
+    translations = {w: _translations(w, language, other) for w in words}
     counted = counted_words(text)
     return Question(
         text=text,
@@ -287,6 +287,16 @@ def analyse(text: str) -> Question:
         counted_translations=tuple(dict.fromkeys(
             t for w in counted for t in translate(w, language, other, COUNTED_SENSES) if t not in STOPWORDS)),
     )
+
+
+def _translations(word: str, language: str, other: str) -> tuple[str, ...]:
+    """A word's translations; a word of the other language that its own does not know is a loanword and stands
+    for itself ("Pull Request", "Commit", "Branch" in a German question): looked up by its stem it would be
+    taken for another word ("pull" for "Puller": willie, "branch" for "Branche": industry)."""
+    lexicon = Lexicon.default()
+    if not lexicon.knows(word, language) and lexicon.knows(word, other):
+        return (word,)
+    return tuple(translate(word, language, other))
 
 
 def _common_opener(text: str, language: str) -> set[str]:

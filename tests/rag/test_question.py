@@ -180,3 +180,13 @@ def test_an_instruction_opening_a_sentence_names_no_person() -> None:
     q = analyse("Who wrote the Debian Policy Manual?")
     assert not states("person", "See Debian Policy for further details.", "", q)
     assert states("person", "Ian Jackson wrote the Debian Policy Manual.", "", q)
+
+
+def test_an_english_loanword_in_a_german_question_stands_for_itself() -> None:
+    # Node.js's collaborator guide: "pull" was looked up by its stem as "Puller" (willie, willy, winkle), and the
+    # English text's "pull requests" did not count for the question
+    q = analyse("Wie lange sollte man warten, bevor man einen Pull Request landet?")
+    assert q.translations["pull"] == ("pull",) and q.translations["request"] == ("request",)
+    assert "pull" in q.search_terms() and "request" in q.search_terms()
+    assert "wait" in q.translations["warten"]  # a German word is translated as before
+    assert analyse("Welcher Branch wird gemergt?").translations["branch"] == ("branch",)  # not Branche: industry
