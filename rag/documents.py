@@ -266,11 +266,11 @@ class _BlockWriter:
 
     def walk(self, node: Any, pre: bool = False) -> None:
         from bs4 import NavigableString, Tag
-        from bs4.element import Comment, Doctype
+        from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
         for child in node.children:
-            if isinstance(child, (Comment, Doctype)):
-                continue
+            if isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
+                continue  # markup, not text: an XHTML page's <?xml version="1.0" …?> is no sentence of it
             if isinstance(child, NavigableString):
                 self.buffer.append(str(child) if pre else re.sub(r"\s+", " ", str(child)))
             elif isinstance(child, Tag):

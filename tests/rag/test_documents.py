@@ -27,6 +27,15 @@ def test_html_keeps_visible_text_only() -> None:
     assert doc.title == "T"
 
 
+def test_an_xhtml_page_has_no_xml_declaration_in_its_text() -> None:
+    # Debian Reference's XHTML chapters began with the sentence 'xml version="1.0" encoding="UTF-8" standalone="no"?'
+    xhtml = (b'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+             b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">\n'
+             b'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Kapitel 4</title></head>'
+             b'<body><h1>Kapitel 4</h1><p>Text.</p></body></html>')
+    assert load_bytes(xhtml, "ch04.html", doc_id="ch04").text == "Kapitel 4\n\nText."
+
+
 def test_pdf_text_is_extracted() -> None:
     pypdf = pytest.importorskip("pypdf")
     from io import BytesIO
