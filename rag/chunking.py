@@ -34,9 +34,32 @@ def split_sentences(text: str, start: int = 0, end: int | None = None,
     for block_start, block_end in iter_blocks(text, outline, start, end, continued):
         if block_start in heads:
             spans.append((block_start, block_end))  # a heading is one unit, whatever punctuation it holds
+        elif _commands(text, block_start, block_end):
+            spans.extend(_command_spans(text, block_start, block_end))
         else:
             spans.extend(_split(text, block_start, block_end, _BOUNDARY_IN_BLOCK))
     return _fenced_code(text, _grid_rows(text, spans))
+
+
+# A command line after a shell prompt: "$ tar -cvJf archive.tar.xz ./source", "# cd ./source; rsync -aHAXSv . /dest".
+_PROMPT_LINE = re.compile(r"[ \t\u00a0]*[$#%][ \t\u00a0]+(sudo[ \t]+)?(\(|[a-z][\w.+-]*([ \t;|&]|$))")
+
+
+def _commands(text: str, start: int, end: int) -> bool:
+    return all(_PROMPT_LINE.match(line) for line in text[start:end].split("\n"))
+
+
+def _command_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A block of command lines is one unit, or one unit per line when it is longer than CODE_LINES: a period in
+    "find . -print0" or "rsync -a . /dest" ends no sentence."""
+    if text.count("\n", start, end) < CODE_LINES:
+        return [(start, end)]
+    spans = []
+    at = start
+    for line in text[start:end].split("\n"):
+        spans.append(_trimmed(text, at, at + len(line)))
+        at += len(line) + 1
+    return spans
 
 
 # A table drawn in text. An ASCII grid table (the plain-text rendering of an HTML table) has borders "+-----+", rules

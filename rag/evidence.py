@@ -237,7 +237,7 @@ def select_evidence(
             + HEADING_WEIGHT * heading
             + RANK_WEIGHT / (1 + c.rank)
             + (TITLE_BONUS if named else 0.0)
-            + (OPTION_BONUS if named_option else 0.0)
+            + (OPTION_BONUS if named_option or _opens_with_option(question, c.text) else 0.0)
             - (BACK_MATTER_PENALTY if c.heading in back_matter else 0.0)
             + (TYPE_BONUS if _states_kind(question, c) else 0.0)
         )
@@ -313,6 +313,16 @@ def _about_the_question(question: Question, c: Candidate) -> bool:
 
 _OPTION_WORDS = frozenset({"option", "optionen", "options", "schalter", "flag", "flags", "switch", "switches",
                            "parameter", "argument", "argumente", "arguments"})
+
+
+def _opens_with_option(question: Question, text: str) -> bool:
+    """Whether the sentence opens with an option the question names: '"-prune" liefert immer ein logisches WAHR …'
+    is about -prune as its option line's description is, and a command line that uses it is not."""
+    match = _OPENING_OPTION.match(text)
+    return bool(question.options) and match is not None and match.group(1).split("=")[0] in question.options
+
+
+_OPENING_OPTION = re.compile(r"[\s\"'„“»‚‘`*•-]*?((?<![\w-])--?[A-Za-z0-9?][\w-]*)")
 
 
 def _states_kind(question: Question, c: Candidate) -> bool:

@@ -20,7 +20,7 @@ AnswerType = Literal[
 _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (
         "money",
-        r"\b(wie\s+teuer|was\s+kostet|was\s+kosten|kosten\s+\w+|preis\w*|how\s+much\s+(does|do|did|is|was|are)\b.*\b(cost|pay|charge)"
+        r"\b(wie\s+teuer|kostet|was\s+kosten|kosten\s+\w+|preis\w*|how\s+much\s+(does|do|did|is|was|are)\b.*\b(cost|pay|charge)"
         r"|\bprice\b|\bcosts?\b|how\s+expensive)",
     ),
     (

@@ -134,6 +134,8 @@ class Lexicon:
             return [key]
         # the headwords of its stem, closest spelling first: "benutzern" → benutzer (not benutzen)
         similar = self._stem_index(source).get(stem_phrase(key, source), ())
+        if not similar and source == "en":  # an English comparative or superlative: "newer", "biggest", "easier"
+            return [base for base in _gradation_bases(key) if base in words][:1]
         return sorted(similar, key=lambda w: (-_common_prefix(w, key), len(w), w))[:1]
 
     def translate(self, word: str, source: str, target: str, limit: int = 3) -> list[str]:
@@ -150,6 +152,21 @@ class Lexicon:
             if len(out) >= limit:
                 break
         return out[: max(limit, 0)]
+
+
+def _gradation_bases(word: str) -> list[str]:
+    """The adjectives an English "-er"/"-est" form may grade: "newer" new, "nicer" nice, "bigger" big, "easier"
+    easy. Snowball keeps these endings, so the stem does not find the headword."""
+    for ending in ("est", "er"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            base = word[: -len(ending)]
+            bases = [base, base + "e"]
+            if len(base) >= 4 and base[-1] == base[-2]:
+                bases.append(base[:-1])  # "bigger"
+            if base.endswith("i"):
+                bases.append(base[:-1] + "y")  # "easier"
+            return bases
+    return []
 
 
 def _common_prefix(a: str, b: str) -> int:

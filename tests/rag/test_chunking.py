@@ -226,3 +226,19 @@ def test_a_piece_cut_after_a_lines_indentation_keeps_its_first_sentence_whole() 
     assert whole == ["Beachten Sie, dass -d und -t verschiedene Zeit‐Datum‐Formate\n       akzeptieren."]
     # read as if it began its line, the first line is less indented than the next: a boundary
     assert len(split_sentences(piece, outline=outline)) == 2
+
+
+def test_a_period_on_a_command_line_ends_no_sentence() -> None:
+    # Debian Reference 10.1.4: "# cd ./source; rsync -aHAXSv . /dest" was cut after "rsync -aHAXSv ."
+    text = ("rsync(8):\n\n# cd ./source; rsync -aHAXSv . /dest\n# cd ./source; rsync -aHAXSv . user@host.dom:/dest\n\n"
+            "GNU tar(1):\n\n# (cd ./source && tar cf - . ) | (cd /dest && tar xvfp - )\n\n"
+            "Sie können auch diesen \".\" durch \"foo\" ersetzen. Das kopiert nur foo.\n")
+    texts = [text[s:e] for s, e in split_sentences(text, outline=detect_outline(text))]
+    assert texts == [
+        "rsync(8):",
+        "# cd ./source; rsync -aHAXSv . /dest\n# cd ./source; rsync -aHAXSv . user@host.dom:/dest",
+        "GNU tar(1):",
+        "# (cd ./source && tar cf - . ) | (cd /dest && tar xvfp - )",
+        'Sie können auch diesen "." durch "foo" ersetzen.',
+        "Das kopiert nur foo.",
+    ]

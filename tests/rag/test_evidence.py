@@ -330,3 +330,21 @@ def test_an_option_the_question_names_counts_towards_its_support_when_the_docume
     assert named.evidence[0].quote.startswith("-m     Nur Modifikationszeit")
     # "ändert" is not in the text ("ändern" is another stem): without "-m", half the question would be missing
     assert named.support >= Settings().answer.refuse_below
+
+
+FIND = """Aufrufe für die Auswahl von Dateien
+
+find(1) wird oft in einem idiomatischen Stil verwendet, wie hier:
+
+# find /path/to -xdev -type f -regex ".*~" -prune -o -type f -newer /path/to/timestamp -print0
+
+"-prune" liefert immer ein logisches WAHR zurück und beendet die Suche an diesem Punkt.
+
+"-newer" findet Dateien, die neuer sind als in dem Argument angegeben.
+"""
+
+
+def test_a_sentence_that_opens_with_the_option_asked_about_describes_it() -> None:
+    # Debian Reference 10.1.5: the command line that uses -prune three times was quoted first
+    assert select("Was macht die Option -prune bei find?", FIND).evidence[0].quote.startswith('"-prune" liefert')
+    assert select("What does the -newer test of find do?", FIND).evidence[0].quote.startswith('"-newer" findet')

@@ -190,3 +190,10 @@ def test_an_english_loanword_in_a_german_question_stands_for_itself() -> None:
     assert "pull" in q.search_terms() and "request" in q.search_terms()
     assert "wait" in q.translations["warten"]  # a German word is translated as before
     assert analyse("Welcher Branch wird gemergt?").translations["branch"] == ("branch",)  # not Branche: industry
+
+
+def test_what_something_costs_is_money() -> None:
+    # "Wie viel kostet eine DVD-R?" was answered with "100 Jahre: Optische Speichermedien (CD/DVD, CD-R/DVD-R);"
+    q = analyse("Wie viel kostet eine DVD-R?")
+    assert q.asks == "money"
+    assert not states("money", "100 Jahre: Optische Speichermedien (CD/DVD, CD-R/DVD-R);", "", q)

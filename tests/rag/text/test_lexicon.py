@@ -128,3 +128,11 @@ def test_the_language_of_words_without_function_words() -> None:
     assert lex.language_of(["grundlegende", "schriften"]) == "de"
     assert lex.language_of(["fonts"]) == "en"  # known by its stem only
     assert lex.language_of(["zzyzx"]) is None
+
+
+def test_an_english_comparative_is_looked_up_under_its_adjective() -> None:
+    # "Which rsync option skips files that are newer on the destination?": "newer" had no translation, so the
+    # German "neuer" did not count for it
+    assert translate("newer", "en", "de")[:1] == ["neu"]
+    assert translate("nicest", "en", "de") == translate("nice", "en", "de")
+    assert translate("faster", "en", "de")[:1] == ["schneller"]  # a headword of its own stays itself
