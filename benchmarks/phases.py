@@ -17,7 +17,7 @@ PROFILE_CATEGORIES = (
     ("chroma", ("/chromadb/", "/onnxruntime/", "/hnswlib", "/pydantic/", "/pydantic_core/")),
     ("chunking", ("/rag/chunking.py",)),
     ("text analysis (language, terms)", ("/rag/text/", "Stemmer", "/snowballstemmer/")),
-    ("loading (files, yaml)", ("/rag/documents.py", "/yaml/", "/bs4/", "/pypdf/")),
+    ("loading (files, yaml)", ("/rag/documents.py", "/yaml/", "/bs4/", "/pdfminer/")),
     ("other rag", ("/rag/",)),
     ("numpy", ("/numpy/",)),
 )

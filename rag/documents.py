@@ -320,26 +320,75 @@ def _html_title(page: str) -> str | None:
 
 
 def _read_pdf(data: bytes, filename: str) -> tuple[str, tuple[int, ...], dict[str, Any]]:
-    """The text of every page, pages separated by a blank line, and where each page starts in it."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    """The text of every page, pages separated by a blank line, and where each page starts in it; without the
+    running headers and footers that repeat on most pages ("Debian-Referenz 181 / 248").
+
+    pdfminer.six lays out each page: it puts the spaces between words where the glyphs' positions leave a gap (pypdf
+    glued the words of LaTeX-made, justified pages together: "HierwerdenWerkzeugeundTipps…") and a blank line
+    between the page's text boxes (paragraphs, headings), which rag.structure reads as block boundaries."""
+    from pdfminer.high_level import extract_text
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.psparser import PSException
+    from pdfminer.utils import decode_text
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [normalise_body(page.extract_text() or "").strip("\n") for page in reader.pages]
-        info = reader.metadata
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise DocumentError(f"{filename}: is not a readable PDF ({exc}).") from None
+        document = PDFDocument(PDFParser(io.BytesIO(data)))
+        info = document.info[0] if document.info else {}
+        pages = extract_text(io.BytesIO(data), laparams=LAParams()).split("\f")
+    except (PSException, ValueError, KeyError, TypeError, AssertionError, IndexError) as exc:
+        raise DocumentError(f"{filename}: is not a readable PDF ({type(exc).__name__}: {exc}).") from None
+    if pages and not pages[-1].strip():
+        pages.pop()  # the form feed after the last page
+    texts = [normalise_body(page).strip("\n") for page in _without_running_lines(pages)]
     meta: dict[str, Any] = {}
-    if info is not None and info.title:
-        meta["title"] = str(info.title)
+    title = info.get("Title") if isinstance(info, dict) else None
+    if isinstance(title, bytes):
+        title = decode_text(title)
+    if isinstance(title, str) and title.strip():
+        meta["title"] = title.strip()
     starts, parts, offset = [], [], 0
-    for text in pages:
+    for text in texts:
         starts.append(offset)  # an empty page starts where the next one does
         if text.strip():
             parts.append(text)
             offset += len(text) + 2
     return "\n\n".join(parts), tuple(starts), meta
+
+
+RUNNING_LINES = 3  # the first and last this many lines of a page may be its running header or footer
+RUNNING_SHARE = 0.5  # a line is running when it (digits aside) opens or closes at least this share of the pages
+
+
+def _without_running_lines(pages: list[str]) -> list[str]:
+    """The pages without their running headers and footers: lines among a page's first or last RUNNING_LINES that,
+    with their page numbers left out ("181 / 248"), open or close at least RUNNING_SHARE of the pages (three at least);
+    such a line without letters (a page number) wherever it stands."""
+    def key(line: str) -> str:  # a page number may vary ("181 / 248", "Seite 3 von 9"); a line of data does not run
+        collapsed = " ".join(line.split())
+        return re.sub(r"\d+", "#", collapsed) if len(re.findall(r"\d+", collapsed)) <= 2 else collapsed
+
+    edges: list[list[int]] = []
+    counts: dict[str, int] = {}
+    for page in pages:
+        lines = page.split("\n")
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        edge = sorted(set(filled[:RUNNING_LINES] + filled[-RUNNING_LINES:]))
+        edges.append(edge)
+        for k in {key(lines[i]) for i in edge}:
+            counts[k] = counts.get(k, 0) + 1
+    running = {k for k, n in counts.items() if n >= max(3, RUNNING_SHARE * len(pages))}
+    if not running:
+        return pages
+    out = []
+    for page, edge in zip(pages, edges, strict=True):
+        lines = page.split("\n")
+        # a page number ("26 / 248") is running wherever the page's layout put it; a line with words only at the edges
+        drop = {i for i, line in enumerate(lines)
+                if key(line) in running and (i in edge or not re.search(r"[^\W\d_]", line))}
+        out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
+    return out
 
 
 def _first_line(body: str) -> str:

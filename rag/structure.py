@@ -14,9 +14,10 @@ PATH_SEPARATOR = " › "
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _UNDERLINE = re.compile(r"^[ \t]*([=\-~^\"'`*+#_.:])\1{2,}[ \t]*$")
 _NUMBERED = re.compile(
-    r"^[ \t]{0,4}((?:Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+)?([0-9]+(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?[ \t]+\S"
+    r"^[ \t]{0,4}((?:Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+)?([0-9]{1,3}(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?"
+    r"[ \t]+[^\s\d]"  # "10.1.1 Archivierungs…", not "7 2021-10-04 23:55 secret" (ls output) or "18062 GNU cp"
 )
-_CAPS = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9 \-/&]{2,40}$")
+_CAPS = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ \-/&]{2,40}$")  # "BESCHREIBUNG", "SIEHE AUCH"; "ISO9660" names a thing
 # A man-page option line: "-a, --all", "--block-size=GRÖSSE", "-C VERZ, --directory=VERZ", optionally followed by
 # two or more spaces and the description on the same line.
 _OPTION_NAME = r"[-+]{1,2}[\w?#@][\w\-]*"
@@ -187,6 +188,8 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
     stripped = text.strip(_BLANKS)
     lead = line.start + line.lead
     if (md := _MD_HEADING.match(text)) is not None:
+        if md.group(1) == "#" and _root_command(md.group(2)):
+            return None  # "# cd ./source; rsync -aHAXSv . /dest": a root shell's prompt in text or a PDF
         return Heading(line.start + md.start(2), line.start + md.end(2), len(md.group(1)))
     if _UNDERLINE.match(text):
         return None
@@ -225,11 +228,29 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
     if _CAPS.match(stripped) and line.indent == 0:
         return Heading(lead, lead + len(stripped), 1)
     words = stripped.split()
-    if len(words) > 10 or not (stripped[0].isupper() or stripped[0].isdigit()):
-        return None
+    if len(words) > 10 or not (stripped[0].isupper() or _SMALL_NUMBER.match(stripped)) or not _WORD.search(stripped):
+        return None  # a line of data ("3144", "V:920, I:999", "18062 GNU cp": a PDF's table cells) is no heading
     if line.indent > 0 and follow.indent == line.indent and nxt is not None and nxt.blank:
         return None  # an indented one-line paragraph between blank lines (a command, a note), not a heading
     return Heading(lead, lead + len(stripped), last_level + 1 + _STRUCTURAL_LEVELS if last_level else 1)
+
+
+_SMALL_NUMBER = re.compile(r"\d{1,3}\b")  # an item's number ("1      bei kleineren Problemen"), not a quantity
+_WORD = re.compile(r"[^\W\d_]{3}")  # three letters in a row
+# A command line after a root prompt: a lower-case command, then shell syntax (an option, ";", "|", a redirection, a
+# path) or a command every Unix text shows ("# apt-get update"). A Markdown heading is worded, not a command line.
+_ROOT_COMMAND = re.compile(r"(sudo\s+)?(\(|[a-z][\w.+-]*(\s|$))")
+_SHELL_SYNTAX = re.compile(r"\s--?\w|[;|<>&`]|\$[({\w]|(^|\s)\.{0,2}/|\s\.(\s|$)")
+_COMMON_COMMANDS = frozenset([
+    "apt", "apt-get", "aptitude", "dpkg", "dpkg-reconfigure", "systemctl", "journalctl", "cd", "ls", "cat", "echo",
+    "mkdir", "rm", "cp", "mv", "chmod", "chown", "mount", "umount", "make", "git", "pip", "python3", "sudo", "su",
+    "adduser", "useradd", "passwd", "service", "update-grub", "modprobe", "ip", "ifup", "ifdown"])
+
+
+def _root_command(text: str) -> bool:
+    if _ROOT_COMMAND.match(text) is None:
+        return False
+    return _SHELL_SYNTAX.search(text) is not None or text.split()[0] in _COMMON_COMMANDS
 
 
 _COLUMN_GAP = re.compile(r"\S[ \t\u00a0]{3,}\S")  # "Selection    Command": the column heads of a table

@@ -1,5 +1,8 @@
 """Loaders: front matter, HTML, PDF, and clear errors for bad files."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from rag.documents import DocumentError, doc_id_from_path, load_bytes, load_file
@@ -36,16 +39,39 @@ def test_an_xhtml_page_has_no_xml_declaration_in_its_text() -> None:
     assert load_bytes(xhtml, "ch04.html", doc_id="ch04").text == "Kapitel 4\n\nText."
 
 
-def test_pdf_text_is_extracted() -> None:
-    pypdf = pytest.importorskip("pypdf")
-    from io import BytesIO
-
-    writer = pypdf.PdfWriter()
-    writer.add_blank_page(200, 200)
-    buf = BytesIO()
-    writer.write(buf)
+def test_a_pdf_without_text_is_an_error() -> None:
     with pytest.raises(DocumentError, match="empty"):
-        load_bytes(buf.getvalue(), "blank.pdf", doc_id="blank")
+        load_bytes(handwritten_pdf([[]]), "blank.pdf", doc_id="blank")
+
+
+DEBIAN_REFERENCE_PDF = Path("/usr/share/doc/debian-reference-de/docs/debian-reference.de.pdf")  # make test installs it
+
+
+@pytest.mark.slow
+def test_a_latex_pdf_reads_as_words_sections_and_commands() -> None:
+    # The German Debian Reference as a PDF (LaTeX, justified, CID fonts): pypdf glued its words together ("Hierwerden
+    # WerkzeugeundTipps…"), its running header and page number opened every page, and its root prompts ("# cd
+    # ./source; rsync -aHAXSv . /dest") were read as Markdown headings, so no numbered heading was found.
+    doc = load_file(DEBIAN_REFERENCE_PDF)
+    assert "Hier werden Werkzeuge und Tipps zur Verwaltung von Binär- und Textdateien" in doc.text
+    assert not re.search(r"^\s*\d+ ?/ ?\d+\s*$", doc.text, re.MULTILINE)  # "190/ 248"
+    headings = {doc.text[h.start:h.end]: h.level for h in doc.outline.headings}
+    assert headings["10.1.1 Archivierungs- und Kompressionswerkzeuge"] == 3
+    assert not [h for h in headings if h.startswith("cd ./source")]
+    path = doc.outline.path_at(doc.text, doc.text.index("Bacula, Amanda und BackupPC sind voll ausgestattete"))
+    assert path.endswith("10.2 Datensicherung und -wiederherstellung › 10.2.2 Programmsammlungen für "
+                         "Datensicherungsaufgaben"), path
+
+
+def test_running_headers_and_footers_of_a_pdf_are_left_out() -> None:
+    # Debian Reference's PDF: "Debian-Referenz" and "181 / 248" on every page became headings of their own
+    tools = ["Hammer", "Zange", "Säge", "Feile"]
+    body = [[f"Die {tool} liegt im Fach {row}." for row in "ABCDEFG"] for tool in tools]
+    pages = [["Handbuch der Werkzeuge", *lines, f"Seite {n} / 4"] for n, lines in enumerate(body, 1)]
+    doc = load_bytes(handwritten_pdf(pages), "handbuch.pdf", doc_id="handbuch")
+    assert "Handbuch der Werkzeuge" not in doc.text and "Seite" not in doc.text
+    assert doc.text.split("\n\n") == ["\n".join(lines) for lines in body]
+    assert doc.page_at(doc.text.index("Die Säge liegt im Fach A")) == 3
 
 
 def test_pdf_pages_are_separated_by_a_blank_line_and_their_starts_kept() -> None:

@@ -144,3 +144,19 @@ def test_a_ruled_table_head_in_command_output_is_no_heading() -> None:
             "     ----------------------------------------------\n"
             "          1        /usr/bin/vim\n")
     assert [text[h.start:h.end] for h in detect_outline(text).headings] == ["Alternativen"]
+
+
+def test_a_root_prompt_is_a_command_not_a_heading() -> None:
+    # Debian Reference as a PDF: "# cd ./source; rsync -aHAXSv . /dest" became a level-1 heading, and every section
+    # after it was under that command
+    text = ("10.1.4 Aufrufe für Kopieroperationen\n\nrsync(8):\n\n# cd ./source; rsync -aHAXSv . /dest\n\n"
+            "# apt-get update\n\nDanach ist alles kopiert.\n\n# Installation\n\nText.\n")
+    outline = detect_outline(text)
+    assert [text[h.start:h.end] for h in outline.headings] == ["10.1.4 Aufrufe für Kopieroperationen", "Installation"]
+
+
+def test_a_line_of_numbers_or_data_opens_no_section() -> None:
+    # a PDF's table cells and a listing's lines: "3144", "18062 GNU cp", "7 2021-10-04 23:55 secret -> ../dm-0"
+    text = "1 Einleitung\n\nText hier.\n\n3144\n\nMehr Text.\n\n18062 GNU cp\n\nNoch mehr.\n\n2 Schluss\n\nEnde.\n"
+    headings = [text[h.start:h.end] for h in detect_outline(text).headings]
+    assert headings == ["1 Einleitung", "2 Schluss"]
