@@ -322,7 +322,7 @@ def _opens_with_option(question: Question, text: str) -> bool:
     return bool(question.options) and match is not None and match.group(1).split("=")[0] in question.options
 
 
-_OPENING_OPTION = re.compile(r"[\s\"'„“»‚‘`*•-]*?((?<![\w-])--?[A-Za-z0-9?][\w-]*)")
+_OPENING_OPTION = re.compile(r"[\s\"'„“”»«‚‘’`*•–-]*?((?<![\w-])--?[A-Za-z0-9?][\w-]*)")
 
 
 def _states_kind(question: Question, c: Candidate) -> bool:

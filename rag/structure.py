@@ -14,7 +14,7 @@ PATH_SEPARATOR = " › "
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _UNDERLINE = re.compile(r"^[ \t]*([=\-~^\"'`*+#_.:])\1{2,}[ \t]*$")
 _NUMBERED = re.compile(
-    r"^[ \t]{0,4}((?:Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+)?([0-9]{1,3}(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?"
+    r"^[ \t]{0,4}((?:Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+)?([0-9]{1,2}(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?"
     r"[ \t]+[^\s\d]"  # "10.1.1 Archivierungs…", not "7 2021-10-04 23:55 secret" (ls output) or "18062 GNU cp"
 )
 _CAPS = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ \-/&]{2,40}$")  # "BESCHREIBUNG", "SIEHE AUCH"; "ISO9660" names a thing
@@ -158,6 +158,7 @@ def detect_outline(text: str) -> Outline:
     last_level = 0
     fence = False
     option: tuple[Heading, int] | None = None  # the last option heading and its line's indentation
+    numbered = _numbered_document(text)
     for i, line in enumerate(lines):
         stripped = line.text.strip()
         prev_text = lines[i - 1].text.strip() if i > 0 else ""
@@ -165,11 +166,11 @@ def detect_outline(text: str) -> Outline:
         if stripped.startswith("```") or (stripped.startswith("~~~") and not underline):
             fence = not fence  # a code fence (a "~~~" line right under text is an underline instead)
             continue
-        if fence or not stripped:
-            continue
+        if fence or not stripped or (found and line.start < found[-1].end):
+            continue  # (a line inside the heading above: a chapter's title under its number)
         prev = lines[i - 1] if i > 0 else None
         nxt = lines[i + 1] if i + 1 < len(lines) else None
-        heading = _heading(line, prev, nxt, lines, i, underline_levels, last_level)
+        heading = _heading(line, prev, nxt, lines, i, underline_levels, last_level, numbered)
         if heading is not None:
             found.append(heading)
             option = (heading, line.indent) if heading.kind == "option" else None
@@ -182,13 +183,23 @@ def detect_outline(text: str) -> Outline:
     return Outline(tuple(found), tuple(ends))
 
 
+def _numbered_document(text: str) -> bool:
+    """Whether the body's sections are numbered ("10.1 …", "2.4.2. …" at least NUMBERED_SECTIONS times): then a
+    line in capitals ("NTFS", a table's cell) is no chapter, and "# …" is a root prompt or a comment, no heading."""
+    return len(_SUBSECTION.findall(text)) >= NUMBERED_SECTIONS
+
+
+NUMBERED_SECTIONS = 3
+_SUBSECTION = re.compile(r"^[ \t]{0,4}[0-9]{1,2}(?:\.[0-9]+)+\.?[ \t]+[^\W\d_]", re.MULTILINE)
+
+
 def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Line], i: int,
-             underline_levels: dict[str, int], last_level: int) -> Heading | None:
+             underline_levels: dict[str, int], last_level: int, numbered_body: bool = False) -> Heading | None:
     text = line.text
     stripped = text.strip(_BLANKS)
     lead = line.start + line.lead
     if (md := _MD_HEADING.match(text)) is not None:
-        if md.group(1) == "#" and _root_command(md.group(2)):
+        if md.group(1) == "#" and (_root_command(md.group(2)) or (numbered_body and not _NUMBERED.match(md.group(2)))):
             return None  # "# cd ./source; rsync -aHAXSv . /dest": a root shell's prompt in text or a PDF
         return Heading(line.start + md.start(2), line.start + md.end(2), len(md.group(1)))
     if _UNDERLINE.match(text):
@@ -209,6 +220,10 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
         else _OPTION_TAG.match(text)
     if tag is not None and line.indent >= 1 and _tag_line(tag, nxt, line):
         return Heading(line.start + tag.start("opt"), line.start + tag.end("opt"), max(last_level, 1) + 1, "option")
+    title = _next_content(lines, i)
+    if _CHAPTER_ALONE.fullmatch(stripped) and after_blank and title is not None \
+            and len(title.text.strip()) <= 80 and title.text.strip()[-1] not in _FINAL_PUNCTUATION:
+        return Heading(lead, title.start + title.lead + len(title.text.strip(_BLANKS)), 1)  # "Kapitel 10" / its title
     numbered_alone = _NUMBERED.match(text) is not None and (nxt is None or nxt.blank)
     if not after_blank or len(stripped) > 90 or _TABLE.search(text) or (_LIST_ITEM.match(text) and not numbered_alone):
         return None
@@ -221,36 +236,48 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
         return None
     if nxt is not None and not nxt.blank and nxt.indent <= line.indent and not _CAPS.match(stripped):
         return None  # the line runs on into more text at its own indentation: a paragraph, not a heading
-    if (numbered := _NUMBERED.match(text)) is not None:
+    if (numbered := _NUMBERED.match(text)) is not None and _titled(numbered):
         number = numbered.group(2)
         depth = number.count(".") + 1
         return Heading(lead, lead + len(stripped), depth)
     if _CAPS.match(stripped) and line.indent == 0:
-        return Heading(lead, lead + len(stripped), 1)
+        level = last_level + 1 + _STRUCTURAL_LEVELS if numbered_body and last_level else 1  # a label, no chapter
+        return Heading(lead, lead + len(stripped), level)
     words = stripped.split()
-    if len(words) > 10 or not (stripped[0].isupper() or _SMALL_NUMBER.match(stripped)) or not _WORD.search(stripped):
+    numbered_item = _SMALL_NUMBER.match(stripped) is not None and (
+        "." in words[0] or not re.search(r"\d", stripped[len(words[0]):]))  # "3.1.1. Stage 1", not "1 packets, 0 …"
+    if len(words) > 10 or not (stripped[0].isupper() or numbered_item) or not _WORD.search(stripped):
         return None  # a line of data ("3144", "V:920, I:999", "18062 GNU cp": a PDF's table cells) is no heading
     if line.indent > 0 and follow.indent == line.indent and nxt is not None and nxt.blank:
         return None  # an indented one-line paragraph between blank lines (a command, a note), not a heading
     return Heading(lead, lead + len(stripped), last_level + 1 + _STRUCTURAL_LEVELS if last_level else 1)
 
 
+def _titled(numbered: re.Match[str]) -> bool:
+    """A numbered heading has a title: "12.3.1. C" (the language) does; "33 P", a table's row in a PDF, does not (a
+    bare number needs a few words after it, one of three letters, and no number)."""
+    rest = numbered.string[numbered.end(2):]
+    if "." in numbered.group(0):
+        return True
+    return _WORD.search(rest) is not None and not re.search(r"\d", rest) and len(rest.split()) <= 8  # "1 packets
+    # transmitted, 0 received, …" is ping's output
+
+
+_CHAPTER_ALONE = re.compile(r"(Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+([0-9]{1,2}|[A-Z])")  # its title below
 _SMALL_NUMBER = re.compile(r"\d{1,3}\b")  # an item's number ("1      bei kleineren Problemen"), not a quantity
 _WORD = re.compile(r"[^\W\d_]{3}")  # three letters in a row
 # A command line after a root prompt: a lower-case command, then shell syntax (an option, ";", "|", a redirection, a
-# path) or a command every Unix text shows ("# apt-get update"). A Markdown heading is worded, not a command line.
+# path) or arguments ("# apt-get update").
 _ROOT_COMMAND = re.compile(r"(sudo\s+)?(\(|[a-z][\w.+-]*(\s|$))")
 _SHELL_SYNTAX = re.compile(r"\s--?\w|[;|<>&`]|\$[({\w]|(^|\s)\.{0,2}/|\s\.(\s|$)")
-_COMMON_COMMANDS = frozenset([
-    "apt", "apt-get", "aptitude", "dpkg", "dpkg-reconfigure", "systemctl", "journalctl", "cd", "ls", "cat", "echo",
-    "mkdir", "rm", "cp", "mv", "chmod", "chown", "mount", "umount", "make", "git", "pip", "python3", "sudo", "su",
-    "adduser", "useradd", "passwd", "service", "update-grub", "modprobe", "ip", "ifup", "ifdown"])
 
 
 def _root_command(text: str) -> bool:
+    """Whether the text of a "# …" line is a command line: a lower-case command with shell syntax or arguments
+    ("# cryptsetup close secret"); a heading is worded and capitalised ("# Installation"), or one name ("# quelle")."""
     if _ROOT_COMMAND.match(text) is None:
         return False
-    return _SHELL_SYNTAX.search(text) is not None or text.split()[0] in _COMMON_COMMANDS
+    return _SHELL_SYNTAX.search(text) is not None or len(text.split()) >= 2
 
 
 _COLUMN_GAP = re.compile(r"\S[ \t\u00a0]{3,}\S")  # "Selection    Command": the column heads of a table

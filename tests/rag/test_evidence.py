@@ -348,3 +348,5 @@ def test_a_sentence_that_opens_with_the_option_asked_about_describes_it() -> Non
     # Debian Reference 10.1.5: the command line that uses -prune three times was quoted first
     assert select("Was macht die Option -prune bei find?", FIND).evidence[0].quote.startswith('"-prune" liefert')
     assert select("What does the -newer test of find do?", FIND).evidence[0].quote.startswith('"-newer" findet')
+    pdf = FIND.replace('"-prune"', "• ”-prune”")  # the same list in the PDF edition
+    assert select("Was macht die Option -prune bei find?", pdf).evidence[0].quote.startswith("• ”-prune” liefert")

@@ -150,13 +150,36 @@ def test_a_root_prompt_is_a_command_not_a_heading() -> None:
     # Debian Reference as a PDF: "# cd ./source; rsync -aHAXSv . /dest" became a level-1 heading, and every section
     # after it was under that command
     text = ("10.1.4 Aufrufe für Kopieroperationen\n\nrsync(8):\n\n# cd ./source; rsync -aHAXSv . /dest\n\n"
-            "# apt-get update\n\nDanach ist alles kopiert.\n\n# Installation\n\nText.\n")
+            "# apt-get update\n\n# cryptsetup close secret\n\nDanach ist alles kopiert.\n\n# Installation\n\nText.\n")
     outline = detect_outline(text)
     assert [text[h.start:h.end] for h in outline.headings] == ["10.1.4 Aufrufe für Kopieroperationen", "Installation"]
 
 
 def test_a_line_of_numbers_or_data_opens_no_section() -> None:
     # a PDF's table cells and a listing's lines: "3144", "18062 GNU cp", "7 2021-10-04 23:55 secret -> ../dm-0"
-    text = "1 Einleitung\n\nText hier.\n\n3144\n\nMehr Text.\n\n18062 GNU cp\n\nNoch mehr.\n\n2 Schluss\n\nEnde.\n"
+    text = ("1 Einleitung\n\nText hier.\n\n3144\n\nMehr Text.\n\n18062 GNU cp\n\nNoch mehr.\n\n33 P\n\nDaten.\n\n"
+            "2 Schluss\n\nEnde.\n")
     headings = [text[h.start:h.end] for h in detect_outline(text).headings]
     assert headings == ["1 Einleitung", "2 Schluss"]
+
+
+def test_in_a_numbered_document_capitals_and_hashes_open_no_chapter() -> None:
+    # Debian Reference as a PDF: a table cell "NTFS" and the root prompt "# exit" were level-1 headings, and the
+    # sections 10.1 … 10.2 were read as parts of them
+    text = ("10.1 Austauschen von Dateien\n\nText.\n\n10.1.1 Archivierung\n\nNTFS\n\nDatenaustausch mit Windows.\n\n"
+            "# exit\n\n10.2 Datensicherung\n\nEnde.\n")
+    outline = detect_outline(text)
+    levels = {text[h.start:h.end]: h.level for h in outline.headings}
+    assert "exit" not in levels and levels["NTFS"] > 6  # a label under 10.1.1, not a chapter
+    assert outline.path_at(text, text.index("Ende.")) == "10.2 Datensicherung"
+    markdown = "# Quelle\n\nText.\n\n## Installation\n\nMehr.\n"  # not numbered: "#" is a heading
+    assert [markdown[h.start:h.end] for h in detect_outline(markdown).headings] == ["Quelle", "Installation"]
+
+
+def test_a_chapter_number_alone_takes_the_title_below_it() -> None:
+    # the PDF edition sets "Kapitel 10" and "Datenmanagement" on two lines
+    text = ("Ende von 9.\n\nKapitel 10\n\nDatenmanagement\n\nHier werden Werkzeuge beschrieben.\n\n"
+            "10.1 Austauschen\n\nText.\n\n1 packets transmitted, 0 received, +1 errors, 100% packet loss\n\nMehr.\n")
+    outline = detect_outline(text)
+    assert outline.path_at(text, text.index("Hier werden")) == "Kapitel 10 Datenmanagement"
+    assert outline.path_at(text, text.index("Mehr.")) == "Kapitel 10 Datenmanagement › 10.1 Austauschen"
