@@ -341,7 +341,7 @@ def _read_pdf(data: bytes, filename: str) -> tuple[str, tuple[int, ...], dict[st
         raise DocumentError(f"{filename}: is not a readable PDF ({type(exc).__name__}: {exc}).") from None
     if pages and not pages[-1].strip():
         pages.pop()  # the form feed after the last page
-    texts = [normalise_body(page).strip("\n") for page in _without_running_lines(pages)]
+    texts = [_joined_hyphenation(normalise_body(page)).strip("\n") for page in _without_running_lines(pages)]
     meta: dict[str, Any] = {}
     title = info.get("Title") if isinstance(info, dict) else None
     if isinstance(title, bytes):
@@ -357,36 +357,52 @@ def _read_pdf(data: bytes, filename: str) -> tuple[str, tuple[int, ...], dict[st
     return "\n\n".join(parts), tuple(starts), meta
 
 
+# A word hyphenated at the end of a laid-out line ("wie-" / "derholen darf"): lower-case letters on both sides.
+_HYPHENATED = re.compile(r"([^\W\d_A-ZÄÖÜ]{2,})-\n([^\W\d_A-ZÄÖÜ]+)([.,;:!?)\"”’]*)[ \t]?")
+
+
+def _joined_hyphenation(text: str) -> str:
+    """The page with its words hyphenated at line ends joined again, the word kept on the line it begins:
+    "nicht wie-" / "derholen darf" reads "nicht wiederholen" / "darf". A compound's own hyphen comes before a
+    capital ("Debian-" / "Entwickler") and stays."""
+    return _HYPHENATED.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}\n", text)
+
+
 RUNNING_LINES = 3  # the first and last this many lines of a page may be its running header or footer
 RUNNING_SHARE = 0.5  # a line is running when it (digits aside) opens or closes at least this share of the pages
+RUNNING_NEAR = 2  # … or a page this close to its own
 
 
 def _without_running_lines(pages: list[str]) -> list[str]:
     """The pages without their running headers and footers: lines among a page's first or last RUNNING_LINES that,
-    with their page numbers left out ("181 / 248"), open or close at least RUNNING_SHARE of the pages (three at least);
-    such a line without letters (a page number) wherever it stands."""
+    with their page numbers left out ("181 / 248"), open or close at least RUNNING_SHARE of the pages (three at
+    least), or open or close one of the RUNNING_NEAR pages before or after it too, word for word (a book's chapter
+    title heads every other page of its chapter: "Kapitel 6. Optimale Vorgehensweise beim Paketieren"); such a line
+    without letters (a page number) wherever it stands."""
     def key(line: str) -> str:  # a page number may vary ("181 / 248", "Seite 3 von 9"); a line of data does not run
         collapsed = " ".join(line.split())
         return re.sub(r"\d+", "#", collapsed) if len(re.findall(r"\d+", collapsed)) <= 2 else collapsed
 
+    split = [page.split("\n") for page in pages]
     edges: list[list[int]] = []
+    keys: list[set[str]] = []
     counts: dict[str, int] = {}
-    for page in pages:
-        lines = page.split("\n")
+    for lines in split:
         filled = [i for i, line in enumerate(lines) if line.strip()]
         edge = sorted(set(filled[:RUNNING_LINES] + filled[-RUNNING_LINES:]))
         edges.append(edge)
+        keys.append({" ".join(lines[i].split()) for i in edge})  # near pages repeat a title exactly
         for k in {key(lines[i]) for i in edge}:
             counts[k] = counts.get(k, 0) + 1
-    running = {k for k, n in counts.items() if n >= max(3, RUNNING_SHARE * len(pages))}
-    if not running:
-        return pages
+    everywhere = {k for k, n in counts.items() if n >= max(3, RUNNING_SHARE * len(pages))}
     out = []
-    for page, edge in zip(pages, edges, strict=True):
-        lines = page.split("\n")
+    for p, (lines, edge) in enumerate(zip(split, edges, strict=True)):
+        near = set().union(*(keys[q] for q in range(max(0, p - RUNNING_NEAR), min(len(pages), p + RUNNING_NEAR + 1))
+                             if q != p))
         # a page number ("26 / 248") is running wherever the page's layout put it; a line with words only at the edges
         drop = {i for i, line in enumerate(lines)
-                if key(line) in running and (i in edge or not re.search(r"[^\W\d_]", line))}
+                if (key(line) in everywhere and (i in edge or not re.search(r"[^\W\d_]", line)))
+                or (i in edge and " ".join(line.split()) in near)}
         out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
     return out
 

@@ -263,7 +263,7 @@ def _titled(numbered: re.Match[str]) -> bool:
     # transmitted, 0 received, …" is ping's output
 
 
-_CHAPTER_ALONE = re.compile(r"(Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+([0-9]{1,2}|[A-Z])")  # its title below
+_CHAPTER_ALONE = re.compile(r"(?i:kapitel|chapter|anhang|appendix|teil|part)\s+([0-9]{1,2}|[A-Z])")  # its title below
 _SMALL_NUMBER = re.compile(r"\d{1,3}\b")  # an item's number ("1      bei kleineren Problemen"), not a quantity
 _WORD = re.compile(r"[^\W\d_]{3}")  # three letters in a row
 # A command line after a root prompt: a lower-case command, then shell syntax (an option, ";", "|", a redirection, a

@@ -108,3 +108,17 @@ def test_doc_ids_are_stable_and_safe(tmp_path) -> None:  # type: ignore[no-untyp
     assert doc_id_from_path(path, tmp_path) == "sub-dir--mein-bericht-v2"
     with pytest.raises(DocumentError, match="not allowed"):
         load_bytes(b"hi there", "a.txt", doc_id="../../etc/passwd")
+
+
+def test_a_chapter_title_heading_every_other_page_is_left_out() -> None:
+    # The German Developer's Reference PDF (Sphinx): "Kapitel 6. Optimale Vorgehensweise beim Paketieren" heads the
+    # even pages of chapter 6 only, too few pages of the book to be running by share; each one reopened the chapter
+    titles = ["Kapitel 1. Hämmer", "Kapitel 2. Zangen"]
+    tools = ["Hammer", "Fäustel", "Schlegel", "Klopfer", "Zange", "Kneifer", "Seitenschneider", "Abisolierer"]
+    pages = []
+    for n, tool in enumerate(tools, 1):
+        head = [titles[(n - 1) // 4]] if n % 2 == 0 else []
+        pages.append([*head, *[f"Der {tool} liegt im Fach {row}." for row in "ABCDEFG"]])
+    doc = load_bytes(handwritten_pdf(pages), "werkzeuge.pdf", doc_id="werkzeuge")
+    assert not any(title in doc.text for title in titles)
+    assert doc.text.count("liegt im Fach") == 8 * 7

@@ -183,3 +183,6 @@ def test_a_chapter_number_alone_takes_the_title_below_it() -> None:
     outline = detect_outline(text)
     assert outline.path_at(text, text.index("Hier werden")) == "Kapitel 10 Datenmanagement"
     assert outline.path_at(text, text.index("Mehr.")) == "Kapitel 10 Datenmanagement › 10.1 Austauschen"
+    caps = "KAPITEL 6\n\nOptimale Vorgehensweise beim Paketieren\n\n6.1 Helferskripte\n\nText.\n"  # Sphinx's PDF
+    assert detect_outline(caps).path_at(caps, caps.index("Text.")) == (
+        "KAPITEL 6 Optimale Vorgehensweise beim Paketieren › 6.1 Helferskripte")
