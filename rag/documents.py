@@ -321,7 +321,7 @@ def _html_title(page: str) -> str | None:
 
 def _read_pdf(data: bytes, filename: str) -> tuple[str, tuple[int, ...], dict[str, Any]]:
     """The text of every page, pages separated by a blank line, and where each page starts in it; without the
-    running headers and footers that repeat on most pages ("Debian-Referenz 181 / 248").
+    running headers and footers ("Debian-Referenz", "181 / 248"); the title from the PDF's metadata, if it has one.
 
     pdfminer.six lays out each page: it puts the spaces between words where the glyphs' positions leave a gap (pypdf
     glued the words of LaTeX-made, justified pages together: "HierwerdenWerkzeugeundTipps…") and a blank line
@@ -330,12 +330,14 @@ def _read_pdf(data: bytes, filename: str) -> tuple[str, tuple[int, ...], dict[st
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
     from pdfminer.psparser import PSException
     from pdfminer.utils import decode_text
 
     try:
         document = PDFDocument(PDFParser(io.BytesIO(data)))
         info = document.info[0] if document.info else {}
+        title = resolve1(info.get("Title")) if isinstance(info, dict) else None  # may be an indirect object
         pages = extract_text(io.BytesIO(data), laparams=LAParams()).split("\f")
     except (PSException, ValueError, KeyError, TypeError, AssertionError, IndexError) as exc:
         raise DocumentError(f"{filename}: is not a readable PDF ({type(exc).__name__}: {exc}).") from None
@@ -343,7 +345,6 @@ def _read_pdf(data: bytes, filename: str) -> tuple[str, tuple[int, ...], dict[st
         pages.pop()  # the form feed after the last page
     texts = [_joined_hyphenation(normalise_body(page)).strip("\n") for page in _without_running_lines(pages)]
     meta: dict[str, Any] = {}
-    title = info.get("Title") if isinstance(info, dict) else None
     if isinstance(title, bytes):
         title = decode_text(title)
     if isinstance(title, str) and title.strip():
