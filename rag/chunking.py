@@ -54,10 +54,15 @@ def _command_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     "find . -print0" or "rsync -a . /dest" ends no sentence."""
     if text.count("\n", start, end) < CODE_LINES:
         return [(start, end)]
+    return [_trimmed(text, lo, hi) for lo, hi in _line_spans(text, start, end)]
+
+
+def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the lines of text[start:end], without their newlines."""
     spans = []
     at = start
     for line in text[start:end].split("\n"):
-        spans.append(_trimmed(text, at, at + len(line)))
+        spans.append((at, at + len(line)))
         at += len(line) + 1
     return spans
 
@@ -164,11 +169,7 @@ def _code_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     runs of lines between blank lines (or empty comment lines), each at most CODE_LINES lines. A 25-line rebase
     todo list quoted whole answers "Which command squashes commits?" with a page of text; its piece holding
     "# s, squash = use commit, but meld into previous commit" answers it."""
-    lines: list[tuple[int, int]] = []
-    at = start
-    for line in text[start:end].split("\n"):
-        lines.append((at, at + len(line)))
-        at += len(line) + 1
+    lines = _line_spans(text, start, end)
     closed = len(lines) > 1 and _FENCE.match(text, lines[-1][0]) is not None
     body = lines[1:-1] if closed else lines[1:]
     if len(body) <= CODE_LINES:

@@ -10,7 +10,6 @@ from typing import Literal
 from rag.text import STOPWORDS, TermMatcher, analyze, detect_language, extract_numbers, fold, iter_tokens, names
 from rag.text.language import marker_language
 from rag.text.lexicon import Lexicon, lexicon_language, translate
-from rag.text.names import stated_names
 
 AnswerType = Literal[
     "quantity", "money", "date", "person", "organisation", "place", "reason", "option", "command", "definition"
@@ -270,7 +269,9 @@ def analyse(text: str) -> Question:
     # Function words decide; a short question without any ("Virtual consoles") is decided by the lexicon
     language = marker_language(text) or lexicon_language(words) or detect_language(text)
     other = "en" if language == "de" else "de"
-    asked = names(text, language) - _common_opener(text, language)
+    # a capital that only opens the question makes no name ("Special key strokes", "Rescue with the dpkg command"); a
+    # name stays one with more capitals (ByteDance, HBM) or when the lexicon does not know it (Nvidia, Debian)
+    asked = names(text, language, known_openers=False)
     translations = {w: _translations(w, language, other) for w in words}
     counted = counted_words(text)
     return Question(
@@ -297,18 +298,6 @@ def _translations(word: str, language: str, other: str) -> tuple[str, ...]:
     if not lexicon.knows(word, language) and lexicon.knows(word, other):
         return (word,)
     return tuple(translate(word, language, other))
-
-
-def _common_opener(text: str, language: str) -> set[str]:
-    """The first word of an English question that the English lexicon knows, as a set: a question worded like a
-    heading ("Special key strokes", "Rescue with the dpkg command") starts with a capital that makes no name. A
-    name the question must find stays one when it has more capitals (ByteDance, HBM) or the lexicon does not know
-    it (Nvidia, Debian)."""
-    first = next(iter(iter_tokens(text)), None)
-    if language != "en" or first is None or sum(c.isupper() for c in first.text) != 1:
-        return set()
-    folded = fold(first.text)
-    return {folded} if Lexicon.default().knows(folded, "en") else set()
 
 
 _HOW_MANY = re.compile(r"\b(how\s+(?:many|much)|wie\s*viele?[nrs]?)\s+", re.IGNORECASE)
@@ -433,7 +422,7 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind == "person" and (_ROLE.search(sentence) or "@" in sentence):
         return True
     # person, organisation, place: a name the question did not bring along
-    return bool(stated_names(sentence) - question.names - set(question.words))
+    return bool(names(sentence, known_openers=False) - question.names - set(question.words))
 
 
 def defines(question: Question, sentence: str) -> bool:

@@ -13,8 +13,9 @@ PATH_SEPARATOR = " › "
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _UNDERLINE = re.compile(r"^[ \t]*([=\-~^\"'`*+#_.:])\1{2,}[ \t]*$")
+_CHAPTER_WORDS = r"Kapitel|Chapter|Anhang|Appendix|Teil|Part"
 _NUMBERED = re.compile(
-    r"^[ \t]{0,4}((?:Kapitel|Chapter|Anhang|Appendix|Teil|Part)\s+)?([0-9]{1,2}(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?"
+    rf"^[ \t]{{0,4}}((?:{_CHAPTER_WORDS})\s+)?([0-9]{{1,2}}(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?"
     r"[ \t]+[^\s\d]"  # "10.1.1 Archivierungs…", not "7 2021-10-04 23:55 secret" (ls output) or "18062 GNU cp"
 )
 _CAPS = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ \-/&]{2,40}$")  # "BESCHREIBUNG", "SIEHE AUCH"; "ISO9660" names a thing
@@ -263,7 +264,7 @@ def _titled(numbered: re.Match[str]) -> bool:
     # transmitted, 0 received, …" is ping's output
 
 
-_CHAPTER_ALONE = re.compile(r"(?i:kapitel|chapter|anhang|appendix|teil|part)\s+([0-9]{1,2}|[A-Z])")  # its title below
+_CHAPTER_ALONE = re.compile(rf"(?i:{_CHAPTER_WORDS})\s+([0-9]{{1,2}}|[A-Z])")  # its title below
 _SMALL_NUMBER = re.compile(r"\d{1,3}\b")  # an item's number ("1      bei kleineren Problemen"), not a quantity
 _WORD = re.compile(r"[^\W\d_]{3}")  # three letters in a row
 # A command line after a root prompt: a lower-case command, then shell syntax (an option, ";", "|", a redirection, a

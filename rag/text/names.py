@@ -27,31 +27,22 @@ _COMMON_OPENERS = words_of(
 )
 
 
-def names(text: str, lang: str | None = None) -> set[str]:
+def names(text: str, lang: str | None = None, *, known_openers: bool = True) -> set[str]:
     """Folded names a faithful sentence must not invent: model tokens (910b, h20, a100), acronyms (hbm,
     llm), inner-capital names (bytedance), and capitalised words that are names in `lang`'s casing:
     in English any capitalised word but an inflected sentence opener; in German, where every noun is
-    capitalised, only words that look foreign (Nvidia, Huawei, Alibaba, Tencent; see _looks_foreign)."""
+    capitalised, only words that look foreign (Nvidia, Huawei, Alibaba, Tencent; see _looks_foreign).
+
+    `known_openers=False`: an English sentence opener with one capital that the lexicon knows is a common word, no
+    name ("See Debian Policy …", a question worded like a heading: "Special key strokes"). Where a sentence must not
+    invent a name, such an opener stays one, to be safe ("Apple"); where a name is looked for as what a sentence
+    states or a question asks about, it would make any instruction name a person."""
     lang = lang if lang in LANGUAGES else detect_language(text)
     found: set[str] = set()
     for token in iter_tokens(text):
         name = name_of(token, lang)
-        if name:
-            found.add(name)
-    return found
-
-
-def stated_names(text: str, lang: str | None = None) -> set[str]:
-    """The names a sentence states as an answer to "who", "which company" or "where": as names(), but an English
-    sentence opener that the lexicon knows as a common word ("See Debian Policy …", "Use …") is none. names() keeps
-    it, to be safe where a name must not be invented; here it would make any instruction name a person."""
-    lang = lang if lang in LANGUAGES else detect_language(text)
-    lexicon = Lexicon.default()
-    found: set[str] = set()
-    for token in iter_tokens(text):
-        name = name_of(token, lang)
-        if name and not (lang == "en" and token.sentence_start and name == token.text.casefold()
-                         and (name, "en") in lexicon):
+        if name and not (not known_openers and lang == "en" and token.sentence_start
+                         and sum(c.isupper() for c in token.text) == 1 and Lexicon.default().knows(name, "en")):
             found.add(name)
     return found
 
