@@ -15,7 +15,7 @@ AnswerType = Literal[
     "quantity", "money", "date", "person", "organisation", "place", "reason", "option", "command", "definition"
 ]
 
-# What the question asks for, by its wording (German and English). Checked in order: the first match wins.
+# What the question asks for, by its wording (German and English); see asked_type.
 _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (
         "money",
@@ -92,6 +92,8 @@ FRAME_WORDS = frozenset(
         "genannt",
         "bedeutet",
         "bedeuten",
+        "bewirkt",
+        "bewirken",
         "steht",
         "stehen",
         "sagt",
@@ -172,11 +174,13 @@ FRAME_WORDS = frozenset(
 )
 
 _CAUSAL = re.compile(
-    r"\b(weil|da|denn|deshalb|daher|darum|deswegen|dadurch|damit|sodass|aufgrund|wegen|zwecks|grund|"
+    r"\b(weil|da|denn|deshalb|daher|darum|deswegen|dadurch|damit|sodass|aufgrund|wegen|zwecks|grund|\w*gründen|"
     r"um\s+\w+(\s+\w+){0,6}\s+zu|because|since|due\s+to|so\s+that|in\s+order\s+to|therefore|thus|"
     r"reason|as\s+a\s+result|owing\s+to|so\s+(they|it|he|she|we|you|users?|that)\s+(can|could|may|might|will|would))\b",
     re.IGNORECASE,
 )
+_VALUE = re.compile(r"\b(wert|werte[mn]?|value|values)\b", re.IGNORECASE)
+_LITERAL = re.compile(r"[»\"„“`‚][^»«\"“”`‘’\s]{1,40}[«\"“”`‘]")  # one quoted word: »Linux«, "yes", `no`
 _CURRENCY = re.compile(r"(\$|€|£|¥|\b(euro|eur|dollar|usd|yuan|rmb|cent|franken|pfund|pounds?)\b)", re.IGNORECASE)
 _TIME_WORDS = r"tage?n?|wochen?|monate?n?|jahren?|stunden?|minuten?|days?|weeks?|months?|years?|hours?|minutes?"
 _DATE = re.compile(
@@ -387,11 +391,16 @@ def question_words(text: str) -> list[str]:
 
 
 def asked_type(text: str) -> AnswerType | None:
-    """What kind of answer the question wants, or None when its wording does not say."""
-    for kind, pattern in _ASKS:
-        if pattern.search(text):
-            return kind
-    return None
+    """What kind of answer the question wants, or None when its wording does not say. The question word that comes
+    first asks ("Mit welcher Option begrenze ich, wie viele Ebenen find hinabsteigt?" asks for an option); money is
+    a quantity said in a currency, so it stands for the quantity wherever it is asked ("Wie viel kostet …"); "what
+    is" asks for a definition only when nothing more particular is asked ("What is the maximum upload size …")."""
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_ASKS) if (m := pattern.search(text))]
+    if not found:
+        return None
+    kinds = {kind for _, _, kind in found}
+    first = min(item for item in found if item[2] != "definition" or kinds == {"definition"})[2]
+    return "money" if first == "quantity" and "money" in kinds else first
 
 
 def states(kind: AnswerType | None, sentence: str, context: str, question: Question) -> bool:
@@ -406,7 +415,8 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
         if _HOW_LONG.search(question.text) and not _UNIT.search(sentence):
             return False  # "Wie lange …": a time or a length, not any number ("V:111, I:125")
         stated = _quantities(_YEAR.sub(" ", sentence))
-        return bool(stated) or bool(_OFTEN.search(question.text) and _DATE.search(sentence))
+        return bool(stated) or bool(_OFTEN.search(question.text) and _DATE.search(sentence)) or bool(
+            _VALUE.search(question.text) and _LITERAL.search(sentence))  # a value may be a word: »Linux«
     if kind == "money":
         return bool(_quantities(sentence)) and bool(_CURRENCY.search(sentence))
     if kind == "date":
@@ -421,8 +431,12 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
         return True
     if kind == "person" and (_ROLE.search(sentence) or "@" in sentence):
         return True
-    # person, organisation, place: a name the question did not bring along
-    return bool(names(sentence, known_openers=False) - question.names - set(question.words))
+    # person, organisation, place: a name the question did not bring along; an acronym names no person ("It is not
+    # mentioned in the FHS" does not say who wrote something)
+    named = names(sentence, known_openers=False) - question.names - set(question.words)
+    if kind == "person":
+        named -= {fold(t.text) for t in iter_tokens(sentence) if sum(c.isupper() for c in t.text) >= 2}
+    return bool(named)
 
 
 def defines(question: Question, sentence: str) -> bool:

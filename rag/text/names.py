@@ -83,4 +83,19 @@ def _looks_foreign(folded: str) -> bool:
     if folded[-1] in "aiouy":
         # unless the German lexicon knows it, or its head ("Logdatei": "datei", "Parteipolizei": "polizei")
         return not any((folded[i:], "de") in Lexicon.default() for i in range(0, len(folded) - MIN_HEAD + 1))
-    return _FOREIGN_C.search(folded) is not None
+    return _FOREIGN_C.search(folded) is not None and not _german_compound(folded)
+
+
+def _german_compound(folded: str) -> bool:
+    """A compound of two words the German lexicon knows, perhaps joined by an "s" ("Zustandscode": Zustand, Code;
+    "Quellcode": Quelle, Code), is a German noun, whatever its letters look like."""
+    lexicon = Lexicon.default()
+    for i in range(MIN_PART, len(folded) - MIN_PART + 1):
+        head, modifier = folded[i:], folded[:i]
+        modifiers = (modifier, modifier + "e", modifier[:-1] if modifier.endswith("s") else "")
+        if (head, "de") in lexicon and any((m, "de") in lexicon for m in modifiers if len(m) >= MIN_PART):
+            return True
+    return False
+
+
+MIN_PART = 4  # letters of the shortest part of a compound looked up in the lexicon

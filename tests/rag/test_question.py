@@ -197,3 +197,35 @@ def test_what_something_costs_is_money() -> None:
     q = analyse("Wie viel kostet eine DVD-R?")
     assert q.asks == "money"
     assert not states("money", "100 Jahre: Optische Speichermedien (CD/DVD, CD-R/DVD-R);", "", q)
+
+
+def test_the_question_word_that_comes_first_asks() -> None:
+    # German find(1): "Mit welcher Option …, wie viele Ebenen …" was taken for a number question and refused over
+    # "-maxdepth Ebenen: steigt höchstens Ebenen … hinab"
+    assert analyse("Mit welcher Option von find begrenze ich, wie viele Ebenen find hinabsteigt?").asks == "option"
+    assert analyse("Wie viele Ebenen steigt find mit -maxdepth hinab?").asks == "quantity"
+    assert analyse("Wie viel kostet eine DVD-R?").asks == "money"  # money wherever it is asked
+    assert analyse("What is the maximum upload size?").asks == "quantity"  # "what is" only when nothing else is
+
+
+def test_a_value_may_be_a_quoted_word() -> None:
+    # German ps(1): "Auf welchen Wert kann man PS_PERSONALITY setzen?" was refused: »Linux« is no number
+    q = analyse("Auf welchen Wert kann man PS_PERSONALITY auf normalen Systemen setzen?")
+    assert q.asks == "quantity"
+    assert states("quantity", "PS_PERSONALITY kann für normale Systeme auf »Linux« gesetzt werden.", "", q)
+    assert not states("quantity", 'Wie es die Anleitung "TCP Tuning Guide" beschreibt.', "", q)  # a title is no value
+    assert not states("quantity", "PS_PERSONALITY legt die Persönlichkeit fest.", "", q)
+
+
+def test_an_acronym_names_no_person() -> None:
+    # users-and-groups.html: "It is not mentioned in the FHS, Debian Policy, …" answered who wrote the manual
+    q = analyse("Who wrote the Debian Policy Manual?")
+    assert not states("person", "It is not mentioned in the FHS or in any other standard.", "", q)
+    assert states("organisation", "It is not mentioned in the FHS or in any other standard.",
+                  "", analyse("Which organisation publishes the standard?"))
+
+
+def test_for_reasons_of_is_a_reason() -> None:
+    # German find(1): "aus Leistungs- und Sicherheitsgründen" says why
+    q = analyse("Why is -execdir safer than -exec?")
+    assert states("reason", "Verwenden Sie »-execdir … +« aus Leistungs- und Sicherheitsgründen.", "", q)

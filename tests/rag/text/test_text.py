@@ -243,3 +243,9 @@ def test_names_in_german_takes_foreign_looking_words() -> None:
     assert names("Alibaba und Tencent haben bestellt, sagt das Unternehmen.") == {"alibaba", "tencent"}
     # a German noun ending in a vowel is no name when the lexicon knows it or its head ("Datei", "Polizei")
     assert names("Die Logdatei und die Kamera der Polizei zeigen es, sagt Huawei.") == {"huawei"}
+
+
+def test_a_german_compound_of_known_words_is_no_foreign_name() -> None:
+    # German ps(1): "Zustandscode" (a "c" outside "ch"/"ck") was taken for a foreign name the documents lacked, and
+    # "Was bedeutet der Zustandscode D …?" was answered about something else
+    assert names("Der Zustandscode und der Quellcode zeigen es, sagt Tencent.") == {"tencent"}
