@@ -175,8 +175,8 @@ FRAME_WORDS = frozenset(
 
 _CAUSAL = re.compile(
     r"\b(weil|da|denn|deshalb|daher|darum|deswegen|dadurch|damit|sodass|aufgrund|wegen|zwecks|grund|\w*gründen|"
-    r"um\s+\w+(\s+\w+){0,6}\s+zu|because|since|due\s+to|so\s+that|in\s+order\s+to|therefore|thus|"
-    r"reason|as\s+a\s+result|owing\s+to|so\s+(they|it|he|she|we|you|users?|that)\s+(can|could|may|might|will|would))\b",
+    r"um\s+\w+(\s+\w+){0,6}\s+zu|indem|vermeide[nt]?|verhinder\w*|because|since|due\s+to|so\s+that|in\s+order\s+to|therefore|thus|"
+    r"reason|as\s+a\s+result|owing\s+to|so\s+(they|it|he|she|we|you|users?|that)\s+(can|could|may|might|will|would)|avoids?|prevents?)\b",
     re.IGNORECASE,
 )
 _VALUE = re.compile(r"\b(wert|werte[mn]?|value|values)\b", re.IGNORECASE)
@@ -207,6 +207,13 @@ _ROLE = re.compile(
     re.IGNORECASE,
 )
 _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
+# A relative path: lower-case segments joined by "/" ("debian/control", "debian/patches/series"), not two function
+# words ("und/oder", "and/or").
+_RELATIVE_PATH = re.compile(r"(?<![\w/.-])([a-z0-9_.+-]+)/([a-z0-9_.+-]+)(/[a-z0-9_.+-]*)*")
+# A program's name: a lower-case word that neither language knows and that does not end like a German word
+# ("msguntypot", "debootstrap"; not "stattdessen", "konfiguriert").
+_PROGRAM = re.compile(r"(?<![\w/.-])[a-z][a-z0-9]+(?![\w/-])")
+_GERMAN_ENDING = re.compile(r"(en|et|rt|te|ten|ter|tes|ert|lich|ung|falls|weise|he)$")
 # The verb of a sentence that says what something is or means: "Sponsern eines Pakets bedeutet, …", "Ein Backport
 # ist ein …", "X stands for …" ("sind" and "are" with more to follow: a clause ending in "… Kunden von Nvidia sind."
 # defines nothing).
@@ -426,8 +433,9 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind == "option":
         return bool(_OPTION_TOKEN.search(sentence) or _OPTION_TOKEN.search(context))
     if kind == "command":
-        return bool(_COMMAND_TOKEN.search(sentence) or _PATH.search(sentence))
-    if kind == "place" and _PATH.search(sentence):
+        return bool(_COMMAND_TOKEN.search(sentence) or _PATH.search(sentence) or _relative_path(sentence)
+                    or _program(sentence, question))
+    if kind == "place" and (_PATH.search(sentence) or _relative_path(sentence)):
         return True
     if kind == "person" and (_ROLE.search(sentence) or "@" in sentence):
         return True
@@ -460,3 +468,16 @@ def _mentions(question: Question, text: str) -> bool:
 def _quantities(sentence: str) -> list[float]:
     """The numbers a sentence states, without those that only refer to a manual page or a section."""
     return extract_numbers(_REFERENCE_NUMBER.sub(" ", sentence))
+
+
+def _relative_path(sentence: str) -> bool:
+    return any(not (m.group(1) in STOPWORDS and m.group(2) in STOPWORDS) for m in _RELATIVE_PATH.finditer(sentence))
+
+
+def _program(sentence: str, question: Question) -> bool:
+    """Whether the sentence names a program the question does not: a lower-case word that neither language knows."""
+    lexicon = Lexicon.default()
+    return any(
+        word not in STOPWORDS and word not in question.words and not _GERMAN_ENDING.search(word)
+        and not lexicon.headwords(word, "de") and not lexicon.headwords(word, "en")
+        for word in (m.group(0) for m in _PROGRAM.finditer(sentence)))

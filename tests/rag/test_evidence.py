@@ -9,8 +9,8 @@ import pytest
 
 from rag.config import Settings
 from rag.embeddings import Embedder
-from rag.evidence import SentenceVectors, candidates, scoring_text, select_evidence
-from rag.question import analyse
+from rag.evidence import SentenceVectors, _promoted, candidates, scoring_text, select_evidence
+from rag.question import analyse, states
 from rag.schema import Passage
 from rag.structure import Outline, detect_outline
 from rag.text import fold, iter_tokens
@@ -350,3 +350,29 @@ def test_a_sentence_that_opens_with_the_option_asked_about_describes_it() -> Non
     assert select("What does the -newer test of find do?", FIND).evidence[0].quote.startswith('"-newer" findet')
     pdf = FIND.replace('"-prune"', "• ”-prune”")  # the same list in the PDF edition
     assert select("Was macht die Option -prune bei find?", pdf).evidence[0].quote.startswith("• ”-prune” liefert")
+
+
+FUZZY = """Übersetzungen
+
+Fuzzy-Markierungen
+
+    Nach einer Korrektur der Vorlage sind alle Übersetzungen als fuzzy markiert.
+    Übersetzer ärgern sich darüber. Um die fuzzy-Markierungen aus Übersetzungen
+    zu entfernen, können Sie msguntypot benutzen.
+"""
+
+
+@pytest.mark.parametrize(("question", "scores", "promoted"), [
+    ("Mit welchem Werkzeug entfernt man fuzzy-Markierungen aus Übersetzungen?", (1.0, 0.9, 0.7), 2),
+    ("Mit welchem Werkzeug entfernt man fuzzy-Markierungen aus Übersetzungen?", (1.0, 0.9, 0.5), None),  # far below
+    ("Mit welchem Werkzeug prüfen Übersetzer die Vorlage?", (1.0, 0.9, 0.7), None),  # covers less than the best
+])
+def test_a_sentence_just_below_the_best_that_states_what_is_asked_answers_first(
+        question: str, scores: tuple[float, ...], promoted: int | None) -> None:
+    # Developer's Reference 6.6.2.3: "Mit welchem Werkzeug …" was refused: the best two sentences of the section name
+    # no tool, the third ("… können Sie msguntypot benutzen") does
+    analysed = analyse(question)
+    items = candidates([passage_of(FUZZY, detect_outline(FUZZY))])
+    assert [c.text.split()[0] for c in items] == ["Nach", "Übersetzer", "Um"]
+    ranked = list(zip(scores, items, strict=True))
+    assert _promoted(analysed, ranked, lambda c: states(analysed.asks, c.text, c.heading, analysed)) == promoted

@@ -229,3 +229,20 @@ def test_for_reasons_of_is_a_reason() -> None:
     # German find(1): "aus Leistungs- und Sicherheitsgründen" says why
     q = analyse("Why is -execdir safer than -exec?")
     assert states("reason", "Verwenden Sie »-execdir … +« aus Leistungs- und Sicherheitsgründen.", "", q)
+
+
+def test_a_relative_path_is_a_place_and_an_unknown_lower_case_word_a_program() -> None:
+    # Developer's Reference, chapter 6: "In welcher Datei stehen … die Patches …?" over "… die in
+    # debian/patches/series aufgeführt sind", and "Mit welchem Werkzeug …?" over "… können Sie msguntypot benutzen"
+    place = analyse("In welcher Datei stehen die Patches?")
+    assert states("place", "Es gilt, was in debian/patches/series aufgeführt ist.", "", place)
+    assert not states("place", "Die Patches und/oder Änderungen werden angewandt.", "", place)
+    tool = analyse("Mit welchem Werkzeug entfernt man fuzzy-Markierungen?")
+    assert states("command", "Dazu können Sie msguntypot benutzen.", "", tool)
+    assert not states("command", "Sie können stattdessen die Markierungen ebenfalls entfernen, siehe oben.", "", tool)
+
+
+def test_what_a_step_avoids_is_its_reason() -> None:
+    q = analyse("Warum sollte man große Daten in ein separates Paket auslagern?")
+    assert states("reason", "Indem Sie dies tun, vermeiden Sie die Vervielfältigung der gleichen Daten.", "", q)
+    assert states("reason", "This prevents the same data from being copied ten times.", "", q)
