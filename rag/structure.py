@@ -318,9 +318,11 @@ def _tag_line(match: re.Match[str], nxt: _Line | None, line: _Line) -> bool:
 
 
 def _option_line(match: re.Match[str], nxt: _Line | None, line: _Line) -> bool:
-    """An option line has its description on the same line (after a gap) or on deeper-indented lines below."""
+    """An option line has its description on the same line (after a gap, opening with no digit) or on
+    deeper-indented lines below."""
     if match.group("rest"):
-        return True
+        # a row of a table whose first column lists options: "-execdir    4.2.12    BSD" (find's history)
+        return not match.group("rest").strip()[0].isdigit()
     return nxt is not None and not nxt.blank and nxt.indent > line.indent
 
 

@@ -136,6 +136,14 @@ def test_option_lines_one_after_another_stay_options() -> None:
     assert [text[h.start:h.end] for h in detect_outline(text).headings if h.kind == "option"] == ["-a", "-b", "-c"]
 
 
+def test_a_table_row_that_opens_with_an_option_is_no_option_line() -> None:
+    # German find(1), GESCHICHTE: "-execdir    4.2.12    BSD" became an option section, and "Why is -execdir safer
+    # than -exec?" quoted that row first
+    text = ("GESCHICHTE\n       Funktion       Hinzugefügt in   Erscheint auch in\n"
+            "       -execdir       4.2.12           BSD\n       -okdir         4.2.12\n")
+    assert [h.kind for h in detect_outline(text).headings] == ["heading"]
+
+
 def test_a_ruled_table_head_in_command_output_is_no_heading() -> None:
     # Under a command, not after a blank line, with its columns apart: the head of a table, not an underlined heading.
     text = ("Alternativen\n============\n\n"
