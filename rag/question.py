@@ -26,7 +26,7 @@ _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         "quantity",
         r"\b(wie\s+(viel\w*|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark|oft|häufig)|wieviel\w*"
         r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy|often|frequently)|what\s+(share|percentage|number|size)"
-        r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl|wert|\S*version|\S*nummer|port|uid|gid)|which\s+(\S+\s+)?(version|"
+        r"|welche[nrs]?\s+(anzahl|menge|größe|grösse|zahl|wert|\S*version|\S*nummer|port|uid|gid)|which\s+(\S+\s+)?(version(?!\s+control)|"
         r"(port\s+)?number|port|uid|gid)s?|what\s+(\S+\s+)?(version|value)|what\s+((is|are)\s+the\s+)?"
         r"(\S+\s+)?((port\s+)?number|port|uid|gid)s?\b"
         r"|(maximum|minimum|largest|smallest|highest|lowest|biggest)\s+(\S+\s+)?(number|size|length"
@@ -212,7 +212,7 @@ _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
 _RELATIVE_PATH = re.compile(r"(?<![\w/.-])([a-z0-9_.+-]+)/([a-z0-9_.+-]+)(/[a-z0-9_.+-]*)*")
 # A program's name: a lower-case word that neither language knows and that does not end like a German word
 # ("msguntypot", "debootstrap"; not "stattdessen", "konfiguriert").
-_PROGRAM = re.compile(r"(?<![\w/.-])[a-z][a-z0-9]+(?![\w/-])")
+_PROGRAM = re.compile(r"(?<![\w/.-])[a-z][a-z0-9_]+(?![\w/-])")
 _GERMAN_ENDING = re.compile(r"(en|et|rt|te|ten|ter|tes|ert|lich|ung|falls|weise|he)$")
 # The verb of a sentence that says what something is or means: "Sponsern eines Pakets bedeutet, …", "Ein Backport
 # ist ein …", "X stands for …" ("sind" and "are" with more to follow: a clause ending in "… Kunden von Nvidia sind."
@@ -308,7 +308,21 @@ def _translations(word: str, language: str, other: str) -> tuple[str, ...]:
     lexicon = Lexicon.default()
     if not lexicon.knows(word, language) and lexicon.knows(word, other):
         return (word,)
-    return tuple(translate(word, language, other))
+    found = tuple(translate(word, language, other))
+    cognate = _cognate(word, language)
+    return found + (cognate,) if cognate and cognate not in found else found
+
+
+def _cognate(word: str, language: str) -> str | None:
+    """The word as the other language spells its technical cognates: an English "c" (not "ch") is a German "k"
+    ("script": Skript, "configuration": Konfiguration), and a German "k" before a, o, u an English "c". None when the spelling does not change."""
+    spelled = _HARD_C.sub("k", word) if language == "en" else _GERMAN_K.sub("c", word)
+    return spelled if spelled != word and len(spelled) >= MIN_COGNATE else None
+
+
+_HARD_C = re.compile(r"c(?![hk])")
+_GERMAN_K = re.compile(r"(?<![ck])k(?=[aou])")
+MIN_COGNATE = 5
 
 
 _HOW_MANY = re.compile(r"\b(how\s+(?:many|much)|wie\s*viele?[nrs]?)\s+", re.IGNORECASE)

@@ -246,3 +246,22 @@ def test_what_a_step_avoids_is_its_reason() -> None:
     q = analyse("Warum sollte man große Daten in ein separates Paket auslagern?")
     assert states("reason", "Indem Sie dies tun, vermeiden Sie die Vervielfältigung der gleichen Daten.", "", q)
     assert states("reason", "This prevents the same data from being copied ten times.", "", q)
+
+
+def test_a_technical_cognate_is_spelled_as_the_other_language_spells_it() -> None:
+    # Developer's Reference 6.5: "maintainer script" met "Betreuerskripte" only as "Skript"; the lexicon gives
+    # "script" as Schrift, Drehbuch, Manuskript
+    assert "skript" in analyse("Why is command -v portable in a maintainer script?").translations["script"]
+    assert "configuration" in analyse("Wo steht die Konfiguration?").translations["konfiguration"]
+    assert not any(t.endswith("kk") for t in analyse("Which check runs first?").translations["check"])  # no "chekk"
+
+
+def test_version_control_asks_for_no_number() -> None:
+    # "Which version control systems does the package tracking system support?" was refused: no number
+    assert analyse("Which version control systems does the tracker support?").asks is None
+    assert analyse("Which version of dpkg is needed?").asks == "quantity"
+
+
+def test_a_program_name_may_hold_underscores() -> None:
+    q = analyse("Which program merges the templates at build time?")
+    assert states("command", "Dann wird das Programm dh_installdebconf dafür sorgen, dass alles passt.", "", q)
