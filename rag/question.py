@@ -315,7 +315,8 @@ def _translations(word: str, language: str, other: str) -> tuple[str, ...]:
 
 def _cognate(word: str, language: str) -> str | None:
     """The word as the other language spells its technical cognates: an English "c" (not "ch") is a German "k"
-    ("script": Skript, "configuration": Konfiguration), and a German "k" before a, o, u an English "c". None when the spelling does not change."""
+    ("script": Skript, "configuration": Konfiguration), and a German "k" before a, o, u an English "c". None when
+    the spelling does not change."""
     spelled = _HARD_C.sub("k", word) if language == "en" else _GERMAN_K.sub("c", word)
     return spelled if spelled != word and len(spelled) >= MIN_COGNATE else None
 
