@@ -15,6 +15,11 @@ AnswerType = Literal[
     "quantity", "money", "date", "person", "organisation", "place", "reason", "option", "command", "definition"
 ]
 
+# An address on the net: "What is the email address of …", "Unter welcher URL …", "Welche Mailingliste …".
+_ADDRESS_ASKED = (r"(what|which|welche[rnms]?|wie\s+lautet)\s+((is|are|ist|sind)\s+)?((the|die|der|das)\s+)?"
+                  r"(?!(network|netzwerk|ip|ipv4|ipv6|mac|hardware|memory|speicher)\b)(\S+\s+)?"
+                  r"(e-?mail[- ]?address(es)?|e-?mail-?adressen?|address(es)?|adressen?|urls?|web\s*sites?|webseiten?|"
+                  r"homepages?|mailing\s*lists?|mailinglisten?)(?!\s+(ranges?|bereich\w*|space))")
 # What the question asks for, by its wording (German and English); see asked_type.
 _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (
@@ -63,7 +68,8 @@ _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (
         "place",
         r"\b(wo|woher|wohin|in\s+welche[mnr]?\s+(land|stadt|verzeichnis|datei|ordner)"
-        r"|where|which\s+(country|city|directory|file|folder)|in\s+which\s+(country|city|directory|file|folder))\b",
+        r"|where|which\s+(country|city|directory|file|folder)|in\s+which\s+(country|city|directory|file|folder)"
+        rf"|{_ADDRESS_ASKED})\b",
     ),
     (
         "definition",
@@ -206,6 +212,9 @@ _ROLE = re.compile(
     r"autor|author|leiter|leader|chef|gründer|founder|mitglied|member|manager|beauftragte)\w*)\b",
     re.IGNORECASE,
 )
+_ADDRESS = re.compile(_ADDRESS_ASKED, re.IGNORECASE)
+_NET_ADDRESS = re.compile(r"\S@[\w-]+\.\w|\bhttps?://|\bwww\.|\b[\w-]+(\.[\w-]+)*\.(org|com|net|de|io|edu|gov)\b",
+                          re.IGNORECASE)
 _PATH = re.compile(r"(?<![\w])(/[\w.+-]+)+/?|~/[\w.+/-]+")
 # A relative path: lower-case segments joined by "/" ("debian/control", "debian/patches/series"), not two function
 # words ("und/oder", "and/or").
@@ -450,6 +459,8 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind == "command":
         return bool(_COMMAND_TOKEN.search(sentence) or _PATH.search(sentence) or _relative_path(sentence)
                     or _program(sentence, question))
+    if kind == "place" and _ADDRESS.search(question.text):
+        return bool(_NET_ADDRESS.search(sentence))  # an address asked for is one: "security@debian.org", a URL
     if kind == "place" and (_PATH.search(sentence) or _relative_path(sentence)):
         return True
     if kind == "person" and (_ROLE.search(sentence) or "@" in sentence):

@@ -265,3 +265,14 @@ def test_version_control_asks_for_no_number() -> None:
 def test_a_program_name_may_hold_underscores() -> None:
     q = analyse("Which program merges the templates at build time?")
     assert states("command", "Dann wird das Programm dh_installdebconf dafür sorgen, dass alles passt.", "", q)
+
+
+def test_an_address_asked_for_is_an_address_on_the_net() -> None:
+    # Developer's Reference 6.4: "What is the email address for reporting security issues …?" (the chapter gives
+    # none) was answered with an English sentence about a manual
+    q = analyse("What is the email address for reporting security issues?")
+    assert q.asks == "place"
+    assert states("place", "Schreiben Sie an team@security.debian.org.", "", q)
+    assert states("place", "Die Datenbank steht unter https://db.debian.org/.", "", q)
+    assert not states("place", "A set of suggestions can be found in the Securing Debian Manual.", "", q)
+    assert analyse("Which network address ranges are meant for a LAN?").asks is None  # IP addresses
