@@ -463,7 +463,7 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
         return bool(_NET_ADDRESS.search(sentence))  # an address asked for is one: "security@debian.org", a URL
     if kind == "place" and (_PATH.search(sentence) or _relative_path(sentence)):
         return True
-    if kind == "person" and (_ROLE.search(sentence) or "@" in sentence):
+    if kind == "person" and (_new_role(sentence, question) or "@" in sentence):
         return True
     # person, organisation, place: a name the question did not bring along; an acronym names no person ("It is not
     # mentioned in the FHS" does not say who wrote something)
@@ -507,3 +507,14 @@ def _program(sentence: str, question: Question) -> bool:
         word not in STOPWORDS and word not in question.words and not _GERMAN_ENDING.search(word)
         and not lexicon.headwords(word, "de") and not lexicon.headwords(word, "en")
         for word in (m.group(0) for m in _PROGRAM.finditer(sentence)))
+
+
+def _new_role(sentence: str, question: Question) -> bool:
+    """Whether the sentence names a role the question does not: "Wenden Sie sich an das Sicherheitsteam" says who,
+    "Das Debian-Sicherheits-Team existiert, um …" does not answer "Wer leitet das Debian-Sicherheits-Team?"."""
+    asked = [w for w in question.words if len(w) >= MIN_ROLE_MATCH]
+    return any(not any(role in w or w in role for w in asked)
+               for role in (fold(m.group(1)) for m in _ROLE.finditer(sentence)))
+
+
+MIN_ROLE_MATCH = 4

@@ -276,3 +276,11 @@ def test_an_address_asked_for_is_an_address_on_the_net() -> None:
     assert states("place", "Die Datenbank steht unter https://db.debian.org/.", "", q)
     assert not states("place", "A set of suggestions can be found in the Securing Debian Manual.", "", q)
     assert analyse("Which network address ranges are meant for a LAN?").asks is None  # IP addresses
+
+
+def test_a_role_the_question_names_says_nobody() -> None:
+    # Developer's Reference chapter 5: "Wer leitet derzeit das Debian-Sicherheits-Team?" (the chapter names nobody)
+    # was answered with "Das Debian-Sicherheits-Team existiert, um …"
+    q = analyse("Wer leitet derzeit das Debian-Sicherheits-Team?")
+    assert not states("person", "Das Debian-Sicherheits-Team existiert, um Sicherheitsprobleme zu verfolgen.", "", q)
+    assert states("person", "Anfragen beantwortet der Projektleiter.", "", q)
