@@ -95,8 +95,9 @@ def make_document(
     )
 
 
-def load_bytes(data: bytes, filename: str, *, doc_id: str, source: str = "") -> Document:
-    """Turn the bytes of a file named `filename` into a Document, or raise DocumentError."""
+def load_bytes(data: bytes, filename: str, *, doc_id: str, source: str = "", show_progress: bool = False) -> Document:
+    """Turn the bytes of a file named `filename` into a Document, or raise DocumentError. `show_progress`: a
+    progress bar over a PDF's pages (laying out a book of 276 pages takes about 20 s)."""
     suffix = Path(filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(
@@ -107,7 +108,7 @@ def load_bytes(data: bytes, filename: str, *, doc_id: str, source: str = "") -> 
     outline: Outline | None = None
     pages: tuple[int, ...] = ()
     if suffix == ".pdf":
-        body, pages, meta = _read_pdf(data, filename)
+        body, pages, meta = _read_pdf(data, filename, show_progress)
     else:
         text = _decode(data, filename)
         meta, text = _split_front_matter(text, filename)
@@ -133,13 +134,14 @@ def load_bytes(data: bytes, filename: str, *, doc_id: str, source: str = "") -> 
         raise DocumentError(f"{filename}: {exc}") from None
 
 
-def load_file(path: Path, root: Path | None = None) -> Document:
+def load_file(path: Path, root: Path | None = None, show_progress: bool = False) -> Document:
     """Load one file from disk; its doc_id comes from its path below `root`."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{path}: cannot be read ({exc.strerror}).") from None
-    return load_bytes(data, str(path), doc_id=doc_id_from_path(path, root), source=str(path))
+    return load_bytes(data, str(path), doc_id=doc_id_from_path(path, root), source=str(path),
+                      show_progress=show_progress)
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -319,27 +321,40 @@ def _html_title(page: str) -> str | None:
     return re.sub(r"\s+", " ", html.unescape(match.group(1))).strip() or None if match else None
 
 
-def _read_pdf(data: bytes, filename: str) -> tuple[str, tuple[int, ...], dict[str, Any]]:
+def _read_pdf(data: bytes, filename: str, show_progress: bool = False) -> tuple[str, tuple[int, ...], dict[str, Any]]:
     """The text of every page, pages separated by a blank line, and where each page starts in it; without the
     running headers and footers ("Debian-Referenz", "181 / 248"); the title from the PDF's metadata, if it has one.
 
     pdfminer.six lays out each page: it puts the spaces between words where the glyphs' positions leave a gap (pypdf
     glued the words of LaTeX-made, justified pages together: "HierwerdenWerkzeugeundTipps…") and a blank line
     between the page's text boxes (paragraphs, headings), which rag.structure reads as block boundaries."""
-    from pdfminer.high_level import extract_text
+    from pdfminer.converter import TextConverter
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
     from pdfminer.pdftypes import resolve1
     from pdfminer.psparser import PSException
     from pdfminer.utils import decode_text
+    from tqdm import tqdm
 
-    try:
+    try:  # parsed once: its metadata and its pages come from the same document
         document = PDFDocument(PDFParser(io.BytesIO(data)))
         info = document.info[0] if document.info else {}
         title = resolve1(info.get("Title")) if isinstance(info, dict) else None  # may be an indirect object
-        pages = extract_text(io.BytesIO(data), laparams=LAParams()).split("\f")
-    except (PSException, ValueError, KeyError, TypeError, AssertionError, IndexError) as exc:
+        count = resolve1(resolve1(document.catalog.get("Pages"), {}).get("Count")) if show_progress else None
+        resources = PDFResourceManager()
+        with io.StringIO() as out:
+            converter = TextConverter(resources, out, laparams=LAParams(boxes_flow=BOXES_FLOW))
+            interpreter = PDFPageInterpreter(resources, converter)
+            with tqdm(total=count if isinstance(count, int) else None, unit="page", desc=Path(filename).name,
+                      disable=not show_progress, leave=False) as progress:
+                for page in PDFPage.create_pages(document):
+                    interpreter.process_page(page)
+                    progress.update(1)
+            pages = out.getvalue().split("\f")
+    except (PSException, ValueError, KeyError, TypeError, AssertionError, IndexError, AttributeError) as exc:
         raise DocumentError(f"{filename}: is not a readable PDF ({type(exc).__name__}: {exc}).") from None
     if pages and not pages[-1].strip():
         pages.pop()  # the form feed after the last page
@@ -369,6 +384,10 @@ def _joined_hyphenation(text: str) -> str:
     return _HYPHENATED.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}\n", text)
 
 
+# pdfminer.six orders a page's text boxes by grouping the closest pairs first and breaks ties by the boxes' memory
+# addresses, so the same PDF read twice could give two bodies (a table's cells swapped: re-ingesting it replaced the
+# document). Without that grouping the boxes are read top to bottom, left to right, the same every time.
+BOXES_FLOW = None
 RUNNING_LINES = 3  # the first and last this many lines of a page may be its running header or footer
 RUNNING_SHARE = 0.5  # a line is running when it (digits aside) opens or closes at least this share of the pages
 RUNNING_NEAR = 2  # … or a page this close to its own

@@ -138,9 +138,10 @@ class Indexer:
         report = IngestReport()
         docs: list[Document] = []
         seen: set[str] = set()
-        for path, root in discover(paths):
+        found = discover(paths)
+        for path, root in tqdm(found, unit="file", desc="read", disable=not show_progress or len(found) < 2):
             try:
-                doc = load_file(path, root)
+                doc = load_file(path, root, show_progress=show_progress)
             except DocumentError as exc:
                 report.failed.append((str(path), str(exc)))
                 if on_file_error:
