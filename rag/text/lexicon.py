@@ -120,7 +120,8 @@ class Lexicon:
 
     def headwords(self, word: str, source: str) -> list[str]:
         """The headwords a word is looked up under: the headword of an inflected form it is (then itself,
-        if it is a headword too), else itself, else the closest headword sharing its Snowball stem
+        if it is a headword too), else itself (and a shorter headword sharing its stem: "Tage" is a headword, a
+        period, and the plural of Tag), else the closest headword sharing its Snowball stem
         ("dateien" → datei, "deleted" → delete)."""
         _check(source)
         key = fold(word)
@@ -131,7 +132,10 @@ class Lexicon:
         if lemma is not None and lemma in words:
             return [lemma, key] if key in words else [lemma]  # "gelöscht": löschen first, then its own
         if key in words:
-            return [key]
+            # a headword that is also the plural of another ("Tage": a period; Tag: day) is looked up under both
+            siblings = [w for w in self._stem_index(source).get(stem_phrase(key, source), ())
+                        if w != key and len(w) < len(key)]
+            return [key, *sorted(siblings, key=lambda w: (-_common_prefix(w, key), len(w), w))[:1]]
         # the headwords of its stem, closest spelling first: "benutzern" → benutzer (not benutzen)
         similar = self._stem_index(source).get(stem_phrase(key, source), ())
         if not similar and source == "en":  # an English comparative or superlative: "newer", "biggest", "easier"

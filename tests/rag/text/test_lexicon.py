@@ -136,3 +136,10 @@ def test_an_english_comparative_is_looked_up_under_its_adjective() -> None:
     assert translate("newer", "en", "de")[:1] == ["neu"]
     assert translate("nicest", "en", "de") == translate("nice", "en", "de")
     assert translate("faster", "en", "de")[:1] == ["schneller"]  # a headword of its own stays itself
+
+
+def test_a_headword_that_is_also_a_plural_is_looked_up_under_its_singular_too() -> None:
+    # Developer's Reference chapter 5: "Um wie viele Tage kann ein Upload … verzögert werden?" counted "Tage" as
+    # period and monthlies, so "DELAYED/X-day" did not count days
+    assert "day" in translate("tage", "de", "en")
+    assert translate("tage", "de", "en")[0] == "period"  # its own senses first
