@@ -335,6 +335,8 @@ def _about_the_question(question: Question, c: Candidate) -> bool:
         return True
     concepts = question.concept_words()
     context = f"{c.text}\n{c.passage.section}\n{c.passage.title}"
+    if question.asks == "date":  # "An welchem Tag …", "In which year …": the day or year is what is asked, not about
+        concepts = [w for w in concepts if w not in _DATE_WORDS]
     if question.asks == "option":
         title = TermMatcher.of([c.passage.title])
         concepts = [w for w in concepts if w not in _OPTION_WORDS and not found(w, question, title)]
@@ -344,6 +346,8 @@ def _about_the_question(question: Question, c: Candidate) -> bool:
     return coverage(question, context, concepts) >= share
 
 
+_DATE_WORDS = frozenset({"tag", "tage", "tages", "datum", "monat", "jahr", "jahre", "jahres", "wochentag", "zeitpunkt",
+                         "day", "date", "month", "year", "weekday"})
 _OPTION_WORDS = frozenset({"option", "optionen", "options", "schalter", "flag", "flags", "switch", "switches",
                            "parameter", "argument", "argumente", "arguments"})
 

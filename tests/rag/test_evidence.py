@@ -9,7 +9,7 @@ import pytest
 
 from rag.config import Settings
 from rag.embeddings import Embedder
-from rag.evidence import SentenceVectors, _promoted, candidates, scoring_text, select_evidence
+from rag.evidence import SentenceVectors, _about_the_question, _promoted, candidates, scoring_text, select_evidence
 from rag.question import analyse, states
 from rag.schema import Passage
 from rag.structure import Outline, detect_outline
@@ -376,3 +376,13 @@ def test_a_sentence_just_below_the_best_that_states_what_is_asked_answers_first(
     assert [c.text.split()[0] for c in items] == ["Nach", "Übersetzer", "Um"]
     ranked = list(zip(scores, items, strict=True))
     assert _promoted(analysed, ranked, lambda c: states(analysed.asks, c.text, c.heading, analysed)) == promoted
+
+
+def test_the_day_a_date_question_asks_for_is_no_word_the_answer_must_hold() -> None:
+    # the seed article: "An welchem Tag kam die Ergänzung mit der Reuters-Meldung über Bytedance hinzu?" was refused
+    # over "Update vom 30. September 2024: …": "Tag" counted as a word of what the question is about
+    text = "Update vom 30. September 2024: Bytedance wird laut Reuters-Quellen Großkunde von Huawei.\n"
+    (item,) = candidates([passage_of(text, detect_outline(text))])
+    question = analyse("An welchem Tag kam die Ergänzung mit der Reuters-Meldung über Bytedance hinzu?")
+    assert _about_the_question(question, item)
+    assert not _about_the_question(analyse("An welchem Tag kam die Ergänzung über den Stromverbrauch hinzu?"), item)
