@@ -61,6 +61,7 @@ KIND_COVERAGE = {"option": 0.5, "quantity": 0.35, "date": 0.35, "money": 0.35, "
 PROMOTE_WITHIN = 8
 PROMOTE_RATIO = 0.6
 PROMOTE_COVERAGE = 0.5
+MIN_NAME = 3  # a name this long at least must be held by a promoted sentence ("PO" is often part of "po4a")
 LEAD_IN_FOLLOW = 240  # a sentence ending in ":" takes the blocks after it, this many characters at most
 # Back matter: where a document points elsewhere or says who made it, not what it is about.
 _BACK_MATTER = re.compile(
@@ -303,9 +304,17 @@ def _promoted(question: Question, ranked: list[tuple[float, Candidate]], answers
     best = max(covered(c) for _, c in ranked[:TYPE_CHECKED])
     for i in range(TYPE_CHECKED, min(PROMOTE_WITHIN, len(ranked))):
         score, c = ranked[i]
-        if score >= PROMOTE_RATIO * ranked[0][0] and answers(c) and covered(c) >= max(PROMOTE_COVERAGE, best):
+        if score >= PROMOTE_RATIO * ranked[0][0] and answers(c) and covered(c) >= max(PROMOTE_COVERAGE, best) \
+                and _names_all(question, f"{c.text}\n{c.passage.section}\n{c.passage.title}"):
             return i
     return None
+
+
+def _names_all(question: Question, text: str) -> bool:
+    """Whether the text holds every name the question does ("AppArmor" in "Seit welcher Debian-Version ist AppArmor
+    standardmäßig aktiviert?"): a sentence about something else names other things."""
+    matcher = TermMatcher.of([text])
+    return all(found(n, question, matcher) for n in question.names if n not in FRAME_WORDS and len(n) >= MIN_NAME)
 
 
 def _without_overlaps(ranked: list[tuple[float, Candidate]]) -> list[tuple[float, Candidate]]:

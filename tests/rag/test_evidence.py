@@ -366,6 +366,9 @@ Fuzzy-Markierungen
     ("Mit welchem Werkzeug entfernt man fuzzy-Markierungen aus Übersetzungen?", (1.0, 0.9, 0.7), 2),
     ("Mit welchem Werkzeug entfernt man fuzzy-Markierungen aus Übersetzungen?", (1.0, 0.9, 0.5), None),  # far below
     ("Mit welchem Werkzeug prüfen Übersetzer die Vorlage?", (1.0, 0.9, 0.7), None),  # covers less than the best
+    # a name of the question it does not hold: about something else (Debian Reference: "Seit welcher Debian-Version
+    # ist AppArmor standardmäßig aktiviert?" was answered with "… System V Release 4 (älteres Debian-System)")
+    ("Mit welchem Werkzeug entfernt OmegaT fuzzy-Markierungen aus Übersetzungen?", (1.0, 0.9, 0.7), None),
 ])
 def test_a_sentence_just_below_the_best_that_states_what_is_asked_answers_first(
         question: str, scores: tuple[float, ...], promoted: int | None) -> None:
