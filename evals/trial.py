@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from evals.harness import markdown_table
-from rag.config import Settings, load_settings
+from evals.runner import eval_settings
+from rag.config import load_settings
 from rag.service import Quelle
 
 TRIALS = Path(__file__).parent / "trials"
 
 
-def _norm(text: str) -> str:
+def flat(text: str) -> str:
+    """The text with its whitespace runs as single spaces (a quote may hold a wrapped line)."""
     return " ".join(text.split())
 
 
@@ -31,17 +33,14 @@ def run_trial(name: str, verbose: bool = False) -> dict[tuple[str, bool], list[i
                                    if line.strip()]
     counts: dict[tuple[str, bool], list[int]] = {}
     with tempfile.TemporaryDirectory(prefix="quelle-trial-") as tmp:
-        base = load_settings(llm={"provider": "none"}).model_dump()
-        base["data_dir"] = Path(tmp)
-        base["store"]["chroma_host"] = None
-        quelle = Quelle(Settings.model_validate(base))
+        quelle = Quelle(eval_settings(load_settings(llm={"provider": "none"}), Path(tmp), None))
         quelle.ingest([TRIALS / name], show_progress=False)
         for item in items:
             answer = quelle.ask(item["q"])
             first = answer.citations[0] if answer.citations else None
             if item["answerable"]:
-                correct = answer.mode != "refused" and any(_norm(m) in _norm(answer.answer) for m in item["must"])
-                in_section = first is not None and _norm(item["section"]) in _norm(first.section or "")
+                correct = answer.mode != "refused" and any(flat(m) in flat(answer.answer) for m in item["must"])
+                in_section = first is not None and flat(item["section"]) in flat(first.section or "")
             else:
                 correct, in_section = answer.mode == "refused", False
             row = counts.setdefault((item["lang"], bool(item["answerable"])), [0, 0, 0])
@@ -49,7 +48,7 @@ def run_trial(name: str, verbose: bool = False) -> dict[tuple[str, bool], list[i
             row[1] += correct
             row[2] += in_section
             if verbose and not correct:
-                print(f"  -- [{item['lang']}] {item['q']}\n     {answer.mode} | {_norm(answer.answer)[:200]}")
+                print(f"  -- [{item['lang']}] {item['q']}\n     {answer.mode} | {flat(answer.answer)[:200]}")
     return counts
 
 

@@ -253,6 +253,7 @@ def select_evidence(
         scored.append((score, c, heading))
     scored.sort(key=lambda item: (-item[0], item[1].passage.doc_id, item[1].start))
     ranked = _without_overlaps(_with_section_lead([(sc, c) for sc, c, _ in scored], scored[0][2] if scored else 0.0))
+
     def answers(c: Candidate) -> bool:
         return states(question.asks, c.text, c.heading, question) and _about_the_question(question, c)
 
@@ -268,7 +269,7 @@ def select_evidence(
         for i, (sc, c) in enumerate(ranked[:k], start=1)
     ]
     retrieved = TermMatcher.of([f"{p.title}\n{p.section}\n{p.text}" for p in passages])
-    missing = sorted(n for n in question.names if not found(n, question, retrieved) and n not in FRAME_WORDS)
+    missing = sorted(_unfound_names(question, retrieved))
     missing += _missing_numbers(question, passages)
     concepts = question.concept_words()
     # The best sentence's own heading means what the question asks ("Timestamps" and "1.2.6. Zeitstempel"): the
@@ -313,8 +314,13 @@ def _promoted(question: Question, ranked: list[tuple[float, Candidate]], answers
 def _names_all(question: Question, text: str) -> bool:
     """Whether the text holds every name the question does ("AppArmor" in "Seit welcher Debian-Version ist AppArmor
     standardmäßig aktiviert?"): a sentence about something else names other things."""
-    matcher = TermMatcher.of([text])
-    return all(found(n, question, matcher) for n in question.names if n not in FRAME_WORDS and len(n) >= MIN_NAME)
+    return not _unfound_names(question, TermMatcher.of([text]), MIN_NAME)
+
+
+def _unfound_names(question: Question, matcher: TermMatcher, shortest: int = 0) -> list[str]:
+    """The question's names (of `shortest` letters or more) that the matched text does not hold."""
+    return [n for n in question.names
+            if len(n) >= shortest and n not in FRAME_WORDS and not found(n, question, matcher)]
 
 
 def _without_overlaps(ranked: list[tuple[float, Candidate]]) -> list[tuple[float, Candidate]]:
