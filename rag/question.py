@@ -80,6 +80,13 @@ _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
 _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _ASK_PATTERNS
 )
+# A question that asks how to do something asks for a way, whatever it names later: "How can I see vim's startup
+# sequence and how long each step takes?" wants the command that shows it, not a length of time.
+_MANNER = re.compile(
+    r"\b(how\s+(do|does|can|could|should|would|must|to)|wie\s+(kann|kannst|können|könnte|muss|müssen|soll|sollte|"
+    r"sollten|lässt|lassen))\b",
+    re.IGNORECASE,
+)
 
 # Words that frame a question rather than name what it is about; they need not occur in the evidence.
 FRAME_WORDS = frozenset(
@@ -425,9 +432,11 @@ def asked_type(text: str) -> AnswerType | None:
     """What kind of answer the question wants, or None when its wording does not say. The question word that comes
     first asks ("Mit welcher Option begrenze ich, wie viele Ebenen find hinabsteigt?" asks for an option); money is
     a quantity said in a currency, so it stands for the quantity wherever it is asked ("Wie viel kostet …"); "what
-    is" asks for a definition only when nothing more particular is asked ("What is the maximum upload size …")."""
+    is" asks for a definition only when nothing more particular is asked ("What is the maximum upload size …"); "how
+    can I" asks for a way (None), whatever it names after that."""
     found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_ASKS) if (m := pattern.search(text))]
-    if not found:
+    manner = _MANNER.search(text)
+    if not found or (manner is not None and manner.start() < min(found)[0]):
         return None
     kinds = {kind for _, _, kind in found}
     first = min(item for item in found if item[2] != "definition" or kinds == {"definition"})[2]

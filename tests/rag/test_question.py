@@ -208,6 +208,15 @@ def test_the_question_word_that_comes_first_asks() -> None:
     assert analyse("What is the maximum upload size?").asks == "quantity"  # "what is" only when nothing else is
 
 
+def test_how_can_i_asks_for_a_way() -> None:
+    # Debian Reference ch. 9 (trial): "How can I see vim's startup sequence and how long each step takes?" was taken
+    # for a length of time and refused over 'starten Sie vim mit "vim --startuptime vimstart.log"'
+    assert analyse("How can I see vim's startup sequence and how long each step takes?").asks is None
+    assert analyse("Wie kann ich herausfinden, wie viele Dateien ein Verzeichnis hat?").asks is None
+    assert analyse("Wie viele Dateien kann ich anlegen?").asks == "quantity"
+    assert analyse("How long can a process run?").asks == "quantity"
+
+
 def test_a_value_may_be_a_quoted_word() -> None:
     # German ps(1): "Auf welchen Wert kann man PS_PERSONALITY setzen?" was refused: »Linux« is no number
     q = analyse("Auf welchen Wert kann man PS_PERSONALITY auf normalen Systemen setzen?")
