@@ -214,7 +214,7 @@ def _heading(line: _Line, prev: _Line | None, nxt: _Line | None, lines: list[_Li
         return Heading(lead, lead + len(stripped), level)
     after_blank = prev is None or prev.blank or _UNDERLINE.match(prev.text) is not None
     option = None if _continues_sentence(prev, line) else _OPTION.match(text)
-    if option is not None and line.indent >= 1 and _option_line(option, nxt, line):
+    if option is not None and line.indent >= 1 and _option_line(option, nxt, line, _next_content(lines, i)):
         start = line.start + option.start("opt")
         return Heading(start, line.start + option.end("opt"), max(last_level, 1) + 1, "option")
     tag = None if _continues_sentence(prev, line) or (option is not None and option.group("rest")) \
@@ -317,13 +317,15 @@ def _tag_line(match: re.Match[str], nxt: _Line | None, line: _Line) -> bool:
     return nxt.indent == column
 
 
-def _option_line(match: re.Match[str], nxt: _Line | None, line: _Line) -> bool:
+def _option_line(match: re.Match[str], nxt: _Line | None, line: _Line, follow: _Line | None) -> bool:
     """An option line has its description on the same line (after a gap, opening with no digit) or on
-    deeper-indented lines below."""
+    deeper-indented lines below, right below it or after one blank line (sed(1): "-i[ENDUNG], --in-place[=ENDUNG]",
+    a blank line, "Dateien an Ort und Stelle bearbeiten …")."""
     if match.group("rest"):
         # a row of a table whose first column lists options: "-execdir    4.2.12    BSD" (find's history)
         return not match.group("rest").strip()[0].isdigit()
-    return nxt is not None and not nxt.blank and nxt.indent > line.indent
+    below = follow if nxt is not None and nxt.blank else nxt
+    return below is not None and below.indent > line.indent
 
 
 def _next_content(lines: list[_Line], i: int) -> _Line | None:

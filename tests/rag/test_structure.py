@@ -144,6 +144,19 @@ def test_a_table_row_that_opens_with_an_option_is_no_option_line() -> None:
     assert [h.kind for h in detect_outline(text).headings] == ["heading"]
 
 
+def test_an_option_line_may_stand_a_blank_line_above_its_description() -> None:
+    # German sed(1) puts a blank line between each option and its description: only --help and --version were
+    # options, and "-i[ENDUNG], --in-place[=ENDUNG]" was quoted as nothing, its description without its option
+    text = ("BESCHREIBUNG\n       Sed ist ein Stromeditor.\n\n       -n, --quiet, --silent\n\n"
+            "              unterdrückt die Ausgabe des Musterbereichs.\n\n       -i[ENDUNG], --in-place[=ENDUNG]\n\n"
+            "              Dateien an Ort und Stelle bearbeiten (erstellt Sicherung, falls\n"
+            "              ENDUNG angegeben)\n\n       -l N, --line-length=N\n\n"
+            "              Gibt die gewünschte Zeilenumbruchlänge an\n")
+    heads = [(h.kind, text[h.start:h.end]) for h in detect_outline(text).headings]
+    assert heads == [("heading", "BESCHREIBUNG"), ("option", "-n, --quiet, --silent"),
+                     ("option", "-i[ENDUNG], --in-place[=ENDUNG]"), ("option", "-l N, --line-length=N")]
+
+
 def test_a_ruled_table_head_in_command_output_is_no_heading() -> None:
     # Under a command, not after a blank line, with its columns apart: the head of a table, not an underlined heading.
     text = ("Alternativen\n============\n\n"
