@@ -241,6 +241,16 @@ _DEFINES = re.compile(
 # A year after a word of time is a date, not a quantity: "bis 2026 Speicher produzieren" counts no memory.
 _YEAR = re.compile(r"\b(bis|seit|im|in|ab|vor|nach|jahre?s?|anfang|ende|mitte|until|by|since|from|before|after|year|"
                    r"early|late|end|of)\s+(1[6-9]|20)\d\d\b", re.IGNORECASE)
+# A question about a default ("standardmäßig", "by default") is answered by a sentence that says the value is the
+# default: "(Voreinstellung 10)", "Die Standardkomprimierungsstufe ist -6", "TRENNER anstelle des Tabulators", "if no
+# … is given". A number or option of the same thing that is not the default does not answer it.
+_DEFAULT_ASKED = re.compile(r"\b(standardmä(ß|ss)ig|voreingestellt\w*|default)\b", re.IGNORECASE)
+_DEFAULT_STATED = re.compile(
+    r"(standard|default|voreinstellung|voreingestellt|vorgabe|vorgegeben)|\b(normalerweise|üblicherweise|"
+    r"usually|normally|anstelle|statt|instead\s+of|unless|sofern\s+nicht|ohne\s+(angabe|option)|wenn\s+(keine?|nicht)|"
+    r"falls\s+(keine?|nicht)|if\s+(no|not|none)|otherwise|andernfalls|ansonsten)\b",
+    re.IGNORECASE,
+)
 _HOW_MUCH = re.compile(r"\b(how\s+much|wie\s*viel)\b", re.IGNORECASE)
 _HOW_LONG = re.compile(r"\b(how\s+long|wie\s+lange?)\b", re.IGNORECASE)
 _UNIT = re.compile(
@@ -480,6 +490,16 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     if kind == "person":
         named -= {fold(t.text) for t in iter_tokens(sentence) if sum(c.isupper() for c in t.text) >= 2}
     return bool(named)
+
+
+def asks_default(question: Question) -> bool:
+    """Whether the question asks for a default ("Welche Dringlichkeit wird standardmäßig verwendet?")."""
+    return _DEFAULT_ASKED.search(question.text) is not None
+
+
+def states_default(text: str) -> bool:
+    """Whether the text says what holds by default (see _DEFAULT_STATED)."""
+    return _DEFAULT_STATED.search(text) is not None
 
 
 def defines(question: Question, sentence: str) -> bool:

@@ -389,3 +389,18 @@ def test_the_day_a_date_question_asks_for_is_no_word_the_answer_must_hold() -> N
     question = analyse("An welchem Tag kam die Ergänzung mit der Reuters-Meldung über Bytedance hinzu?")
     assert _about_the_question(question, item)
     assert not _about_the_question(analyse("An welchem Tag kam die Ergänzung über den Stromverbrauch hinzu?"), item)
+
+
+def test_a_question_about_a_default_is_answered_by_a_sentence_that_says_it_is_the_default() -> None:
+    # Trials: "Auf welchem Port lauscht der NFS-Server … standardmäßig?" and "What key length does ssh-keygen use by
+    # default for RSA keys?" (neither document says) were answered with a port and a key length of something else
+    text = ("Der Server lauscht auf Port 2049, wenn er mit nfsd gestartet wird.\n\n"
+            "Die Standardkomprimierungsstufe ist -6.\n\n"
+            "-n, --adjustment=N\n    Die Ganzzahl N zum Nice-Wert addieren (Voreinstellung 10)\n")
+    port, level, nice = candidates([passage_of(text, detect_outline(text))])
+    assert not _about_the_question(analyse("Auf welchem Port lauscht der Server standardmäßig?"), port)
+    assert _about_the_question(analyse("Auf welchem Port lauscht der Server?"), port)
+    assert _about_the_question(analyse("What compression level is used by default?"), level)
+    assert _about_the_question(analyse("Um wie viel erhöht nice den Nice-Wert standardmäßig?"), nice)
+    assert not select("Welche Kompressionsmethode verwendet gzip standardmäßig?", "gzip komprimiert Dateien mit "
+                      "Lempel-Ziv-Kodierung (LZ77).\n").answers_kind
