@@ -208,6 +208,15 @@ def test_the_question_word_that_comes_first_asks() -> None:
     assert analyse("What is the maximum upload size?").asks == "quantity"  # "what is" only when nothing else is
 
 
+def test_a_port_a_length_or_a_size_is_a_quantity() -> None:
+    # Trials: "Auf welchem Port lauscht …" ("welchem", not only "welcher") and "What key length does ssh-keygen use
+    # …?" asked for nothing in particular, so any sentence about the topic answered them
+    assert analyse("Auf welchem Port lauscht der NFS-Server?").asks == "quantity"
+    assert analyse("What key length does ssh-keygen use for RSA keys?").asks == "quantity"
+    assert analyse("Welche Schlüssellänge verwendet ssh-keygen?").asks == "quantity"
+    assert analyse("Welchem Zweck dient das Paket?").asks is None
+
+
 def test_how_can_i_asks_for_a_way() -> None:
     # Debian Reference ch. 9 (trial): "How can I see vim's startup sequence and how long each step takes?" was taken
     # for a length of time and refused over 'starten Sie vim mit "vim --startuptime vimstart.log"'
