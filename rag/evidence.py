@@ -18,13 +18,13 @@ from rag.embeddings import Embedder, VectorCache
 from rag.question import (
     FRAME_WORDS,
     Question,
-    asks_default,
+    asks_qualified,
     coverage,
     defines,
     found,
     option_tokens,
     states,
-    states_default,
+    states_qualifiers,
 )
 from rag.schema import Evidence, Passage
 from rag.structure import PATH_SEPARATOR, Heading, Outline, heading_topic
@@ -268,7 +268,7 @@ def select_evidence(
         return states(question.asks, c.text, c.heading, question) and _about_the_question(question, c)
 
     answers_kind = any(answers(c) for _, c in ranked[:TYPE_CHECKED])
-    if not answers_kind and (question.asks is not None or asks_default(question)):
+    if not answers_kind and (question.asks is not None or asks_qualified(question)):
         promoted = _promoted(question, ranked, answers)
         if promoted is not None:
             ranked.insert(0, ranked.pop(promoted))
@@ -355,7 +355,7 @@ def _about_the_question(question: Question, c: Candidate) -> bool:
     Verzeichnisse rot ein?" is not answered by "-d, --directory  Verzeichnisse an sich auflisten"); any other kind
     (a number, a date, a place, a reason, …) is read with its section and its document's title ("When did the
     government issue its directive?" is not answered by a date of something else)."""
-    if asks_default(question) and not states_default(f"{c.text}\n{c.heading}"):
+    if not states_qualifiers(question, f"{c.text}\n{c.heading}"):
         return False  # "Auf welchem Port lauscht … standardmäßig?": a port that is not said to be the default
     share = KIND_COVERAGE.get(question.asks or "")
     if share is None:

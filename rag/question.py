@@ -242,15 +242,29 @@ _DEFINES = re.compile(
 # A year after a word of time is a date, not a quantity: "bis 2026 Speicher produzieren" counts no memory.
 _YEAR = re.compile(r"\b(bis|seit|im|in|ab|vor|nach|jahre?s?|anfang|ende|mitte|until|by|since|from|before|after|year|"
                    r"early|late|end|of)\s+(1[6-9]|20)\d\d\b", re.IGNORECASE)
-# A question about a default ("standardmäßig", "by default") is answered by a sentence that says the value is the
-# default: "(Voreinstellung 10)", "Die Standardkomprimierungsstufe ist -6", "TRENNER anstelle des Tabulators", "if no
-# … is given". A number or option of the same thing that is not the default does not answer it.
+# Qualifiers a question puts on what it asks, which the answering sentence must state too (see states_qualifiers).
+# A default ("standardmäßig", "by default") is said as "(Voreinstellung 10)", "Die Standardkomprimierungsstufe ist
+# -6", "TRENNER anstelle des Tabulators", "if no … is given": a number or option of the same thing that is not the
+# default does not answer it.
 _DEFAULT_ASKED = re.compile(r"\b(standardmä(ß|ss)ig|voreingestellt\w*|default)\b", re.IGNORECASE)
 _DEFAULT_STATED = re.compile(
     r"(standard|default|voreinstellung|voreingestellt|vorgabe|vorgegeben)|\b(normalerweise|üblicherweise|"
     r"usually|normally|anstelle|statt|instead\s+of|unless|sofern\s+nicht|ohne\s+(angabe|option)|wenn\s+(keine?|nicht)|"
     r"falls\s+(keine?|nicht)|if\s+(no|not|none)|otherwise|andernfalls|ansonsten)\b",
     re.IGNORECASE,
+)
+# Who or what first, or when first ("Wer hat sudo ursprünglich entwickelt?", "In which year did … first …"): a name
+# or date of the thing that does not say it was the first or the origin does not answer it.
+_FIRST_ASKED = re.compile(r"\b(ursprünglich\w*|zum\s+ersten\s+mal|erstmal(s|ig)|first|originally|initially)\b",
+                          re.IGNORECASE)
+_FIRST_STATED = re.compile(
+    r"\b(ursprünglich\w*|original\w*|erste[nmrs]?|erstmal(s|ig)|zuerst|anfangs|first|initial\w*|eingeführt|"
+    r"introduced|seit|since|gegründet|founded|begann|began|started)\b",
+    re.IGNORECASE,
+)
+_QUALIFIERS: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str] | None], ...] = (
+    (_DEFAULT_ASKED, _DEFAULT_STATED, None),  # whatever is asked
+    (_FIRST_ASKED, _FIRST_STATED, frozenset({"person", "organisation", "date"})),  # "the first partition" is no origin
 )
 _HOW_MUCH = re.compile(r"\b(how\s+much|wie\s*viel)\b", re.IGNORECASE)
 _HOW_LONG = re.compile(r"\b(how\s+long|wie\s+lange?)\b", re.IGNORECASE)
@@ -493,14 +507,21 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
     return bool(named)
 
 
-def asks_default(question: Question) -> bool:
-    """Whether the question asks for a default ("Welche Dringlichkeit wird standardmäßig verwendet?")."""
-    return _DEFAULT_ASKED.search(question.text) is not None
+def _qualifiers(question: Question) -> list[re.Pattern[str]]:
+    """How the qualifiers the question puts on what it asks are stated (_QUALIFIERS)."""
+    return [stated for asked, stated, kinds in _QUALIFIERS
+            if (kinds is None or question.asks in kinds) and asked.search(question.text)]
 
 
-def states_default(text: str) -> bool:
-    """Whether the text says what holds by default (see _DEFAULT_STATED)."""
-    return _DEFAULT_STATED.search(text) is not None
+def asks_qualified(question: Question) -> bool:
+    """Whether the question qualifies what it asks: a default ("Welche Dringlichkeit wird standardmäßig
+    verwendet?"), or who or when first ("Wer hat quilt ursprünglich entwickelt?")."""
+    return bool(_qualifiers(question))
+
+
+def states_qualifiers(question: Question, text: str) -> bool:
+    """Whether the text states every qualifier the question puts on what it asks (see _QUALIFIERS)."""
+    return all(stated.search(text) for stated in _qualifiers(question))
 
 
 def defines(question: Question, sentence: str) -> bool:

@@ -404,3 +404,17 @@ def test_a_question_about_a_default_is_answered_by_a_sentence_that_says_it_is_th
     assert _about_the_question(analyse("Um wie viel erhöht nice den Nice-Wert standardmäßig?"), nice)
     assert not select("Welche Kompressionsmethode verwendet gzip standardmäßig?", "gzip komprimiert Dateien mit "
                       "Lempel-Ziv-Kodierung (LZ77).\n").answers_kind
+
+
+def test_who_or_when_first_is_answered_by_a_sentence_about_the_origin() -> None:
+    # Trials and debian-reference: "Wer hat das Werkzeug quilt ursprünglich entwickelt?" (the document does not say)
+    # was answered with "quilt ist das dafür empfohlene Werkzeug."
+    text = ("quilt wird von Andreas Grünbacher gepflegt.\n\n"
+            "quilt wurde ursprünglich von Andrew Morton geschrieben.\n\n"
+            "Die erste Partition von disk.img exportiert qemu-nbd mit -P 1.\n")
+    now, origin, partition = candidates([passage_of(text, detect_outline(text))])
+    who_first = analyse("Wer hat quilt ursprünglich entwickelt?")
+    assert not _about_the_question(who_first, now) and _about_the_question(who_first, origin)
+    assert _about_the_question(analyse("Wer pflegt quilt?"), now)
+    # "the first partition" qualifies a thing, not an origin: only who, which organisation and when are checked
+    assert _about_the_question(analyse("Which qemu-nbd option exports only the first partition?"), partition)
