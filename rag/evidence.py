@@ -165,6 +165,9 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
             if text.endswith(":"):  # "… erhalten Sie mit:" is quoted with the command or list it introduces
                 end = _lead_in_end(passage, spans[n + 1:], heads, end)
                 text = passage.text[start:end]
+            elif (command_end := _commands_end(passage, spans[n + 1:], heads, end)) > end:
+                end = command_end  # a task, then the command line that does it: find(1)'s "Nach Dateien … suchen, die
+                text = passage.text[start:end]  # in den letzten 24 Stunden geändert wurden." / "$ find $HOME -mtime 0"
             key = (passage.doc_id, passage.start + start)
             if key not in found:
                 found[key] = Candidate(passage, rank, passage.start + start, passage.start + end, text,
@@ -187,6 +190,21 @@ def _lead_in_end(passage: Passage, following: Sequence[tuple[int, int]], heads: 
                 passage.text[start:block_end]):
             break  # a full sentence ends what the lead-in introduced
     return stop
+
+
+def _commands_end(passage: Passage, following: Sequence[tuple[int, int]], heads: Sequence[Heading], end: int) -> int:
+    """Where the shell command lines right after a sentence end ("$ find $HOME -mtime 0", "# apt-get update"): a
+    command shown under the sentence that describes it, up to LEAD_IN_FOLLOW characters; `end` when none follows."""
+    stop = end
+    for start, block_end in following:
+        if any(h.start == start for h in heads) or block_end - end > LEAD_IN_FOLLOW \
+                or not _PROMPT.match(passage.text[start:block_end]):
+            break
+        stop = block_end
+    return stop
+
+
+_PROMPT = re.compile(r"\s*[$#][ \t]+[a-z./~(]")  # a shell prompt and a command: "$ find …", "# apt-get …"
 
 
 def _collapsed(text: str) -> str:

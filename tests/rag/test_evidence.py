@@ -418,3 +418,17 @@ def test_who_or_when_first_is_answered_by_a_sentence_about_the_origin() -> None:
     assert _about_the_question(analyse("Wer pflegt quilt?"), now)
     # "the first partition" qualifies a thing, not an origin: only who, which organisation and when are checked
     assert _about_the_question(analyse("Which qemu-nbd option exports only the first partition?"), partition)
+
+
+def test_a_task_is_quoted_with_the_command_line_under_it() -> None:
+    # German find(1), BEISPIELE: "How do I find files in my home directory that were modified in the last 24 hours?"
+    # was answered with the task alone; the command "$ find $HOME -mtime 0" under it was never quoted
+    text = ("Dateisuche anhand des Alters\n"
+            "       •      Nach Dateien in Ihrem Home-Verzeichnis suchen, die in den\n"
+            "              letzten 24 Stunden geändert wurden.\n\n"
+            "                  $ find $HOME -mtime 0\n\n"
+            "              Dieser Befehl funktioniert auf diese Art, weil die Zeit geteilt wird.\n")
+    texts = [" ".join(c.text.split()) for c in candidates([passage_of(text, detect_outline(text))])]
+    assert texts[0] == ("• Nach Dateien in Ihrem Home-Verzeichnis suchen, die in den letzten 24 Stunden geändert "
+                        "wurden. $ find $HOME -mtime 0")
+    assert texts[1].startswith("Dieser Befehl funktioniert")
