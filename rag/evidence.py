@@ -211,6 +211,15 @@ def _collapsed(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _words_only(text: str) -> str:
+    """The text's words, without punctuation and manual section numbers: how a title and its NAME line agree."""
+    return " ".join(_NON_WORDS.sub(" ", _MANUAL_SECTION.sub(" ", text)).split()).casefold()
+
+
+_MANUAL_SECTION = re.compile(r"\(\d\w?\)")
+_NON_WORDS = re.compile(r"[\W_]+")
+
+
 def _position_at_start(passage: Passage, heads: list[Heading]) -> int:
     # A chunk that opens with its heading starts its section; one that opens mid-section does not.
     return 0 if heads and heads[0].start == 0 else 2
@@ -222,8 +231,9 @@ def _is_evidence(text: str, title: str, after_option: bool) -> bool:
         return False
     if stripped[-1] not in ".!" and len(_USAGE_GROUP.findall(stripped)) >= USAGE_GROUPS:
         return False  # a usage line ("gzip [ -acdf ] [-S Endung] [ Name … ]") is context: it says no more than the page
-    if _collapsed(stripped) == _collapsed(title) and stripped[-1] not in ".!":
-        return False  # the title is context (a title taken from a document's first sentence still is a sentence)
+    if _words_only(stripped) == _words_only(title) and stripped[-1] not in ".!":
+        return False  # the title is context (a title taken from a document's first sentence still is a sentence),
+        # also as a man page's NAME line: "crontab - Crontab-Dateien … verwalten" for "crontab(1) — Crontab-Dateien …"
     title_like = (len(stripped) <= TITLE_LIKE_CHARS and stripped[-1] not in ".!:;)\"'»“”"
                   and not any(c in stripped for c in "\n\t|"))  # wrapped lines and table rows are text
     return after_option or not title_like

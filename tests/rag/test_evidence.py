@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -432,3 +433,14 @@ def test_a_task_is_quoted_with_the_command_line_under_it() -> None:
     assert texts[0] == ("• Nach Dateien in Ihrem Home-Verzeichnis suchen, die in den letzten 24 Stunden geändert "
                         "wurden. $ find $HOME -mtime 0")
     assert texts[1].startswith("Dieser Befehl funktioniert")
+
+
+def test_a_man_pages_name_line_is_its_title_not_evidence() -> None:
+    # German crontab(1): "crontab - Crontab-Dateien für einzelne Benutzer verwalten (Vixie Cron)" was quoted as the
+    # second sentence of an answer; the page's title is "crontab(1) — Crontab-Dateien für einzelne Benutzer …"
+    text = ("BEZEICHNUNG\n       crontab - Crontab-Dateien für einzelne Benutzer verwalten (Vixie Cron)\n\n"
+            "BESCHREIBUNG\n       cron setzt voraus, dass jeder Eintrag mit einem Zeilenvorschubzeichen endet.\n")
+    passage = replace(passage_of(text, detect_outline(text)),
+                      title="crontab(1) — Crontab-Dateien für einzelne Benutzer verwalten (Vixie Cron)")
+    assert [c.text.strip() for c in candidates([passage])] == [
+        "cron setzt voraus, dass jeder Eintrag mit einem Zeilenvorschubzeichen endet."]
