@@ -324,7 +324,11 @@ def analyse(text: str) -> Question:
     # a capital that only opens the question makes no name ("Special key strokes", "Rescue with the dpkg command"); a
     # name stays one with more capitals (ByteDance, HBM) or when the lexicon does not know it (Nvidia, Debian)
     asked = names(text, language, known_openers=False)
-    translations = {w: _translations(w, language, other) for w in words}
+    # an acronym is no word of either language: "ID" is not the psychologist's Es, "OS" no bone, "RAM" no ram
+    tokens = list(iter_tokens(text, compounds=True))
+    acronyms = {fold(t.text) for t in tokens if len(t.text) >= 2 and t.text.isupper()} - {
+        fold(t.text) for t in tokens if not t.text.isupper()}
+    translations = {w: () if w in acronyms else _translations(w, language, other) for w in words}
     counted = counted_words(text)
     return Question(
         text=text,

@@ -302,3 +302,11 @@ def test_a_role_the_question_names_says_nobody() -> None:
     q = analyse("Wer leitet derzeit das Debian-Sicherheits-Team?")
     assert not states("person", "Das Debian-Sicherheits-Team existiert, um Sicherheitsprobleme zu verfolgen.", "", q)
     assert states("person", "Anfragen beantwortet der Projektleiter.", "", q)
+
+
+def test_an_acronym_is_not_translated() -> None:
+    # "Which ps option selects processes by their parent process ID?" looked for "es" (the dictionary's "id"), and
+    # "OS" would be a bone, "RAM" a ram
+    assert "id" not in analyse("Which ps option selects processes by their parent process ID?").translations
+    assert analyse("How much RAM does the OS need?").translations.keys() == {"need"}
+    assert analyse("What is the id of the process?").translations["id"]  # a word in lower case is still looked up
