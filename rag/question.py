@@ -274,6 +274,13 @@ _UNIT = re.compile(
     r"kilometer)\b",
     re.IGNORECASE,
 )
+# A time asked for and said in words: "Wie viel Zeit …?" answered by "mindestens eine Woche".
+_TIME_ASKED = re.compile(r"\b(wie\s+viel\s+zeit|how\s+much\s+time)\b", re.IGNORECASE)
+_DURATION = re.compile(
+    r"\b(eine[nmr]?|ein|einige[n]?|mehrere[n]?|paar|wenige[n]?|a|an|one|several|few|couple\s+of)\s+(sekunden?|minuten?|"
+    r"stunden?|tage?n?|wochen?|monate?n?|jahre?n?|seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)
 _OFTEN = re.compile(r"\b(wie\s+(oft|häufig)|how\s+(often|frequently))\b", re.IGNORECASE)
 # Numbers that only point somewhere: a manual section ("passwd(5)") or a section, table or figure number.
 _REFERENCE_NUMBER = re.compile(
@@ -483,9 +490,11 @@ def states(kind: AnswerType | None, sentence: str, context: str, question: Quest
             # often said in a unit alone ("Wie viel Geld …": "2 Milliarden Dollar")
         if _HOW_LONG.search(question.text) and not _UNIT.search(sentence):
             return False  # "Wie lange …": a time or a length, not any number ("V:111, I:125")
-        stated = _quantities(_YEAR.sub(" ", sentence))
-        return bool(stated) or bool(_OFTEN.search(question.text) and _DATE.search(sentence)) or bool(
-            _VALUE.search(question.text) and _LITERAL.search(sentence))  # a value may be a word: »Linux«
+        stated = bool(_quantities(_YEAR.sub(" ", sentence))) or bool(
+            (_HOW_LONG.search(question.text) or _TIME_ASKED.search(question.text)) and _DURATION.search(sentence))
+        # a time said in words ("mindestens eine Woche"); how often said as a date word; a value as a word (»Linux«)
+        return stated or bool(_OFTEN.search(question.text) and _DATE.search(sentence)) or bool(
+            _VALUE.search(question.text) and _LITERAL.search(sentence))
     if kind == "money":
         return bool(_quantities(sentence)) and bool(_CURRENCY.search(sentence))
     if kind == "date":

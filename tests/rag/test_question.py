@@ -310,3 +310,13 @@ def test_an_acronym_is_not_translated() -> None:
     assert "id" not in analyse("Which ps option selects processes by their parent process ID?").translations
     assert analyse("How much RAM does the OS need?").translations.keys() == {"need"}
     assert analyse("What is the id of the process?").translations["id"]  # a word in lower case is still looked up
+
+
+def test_a_time_may_be_said_in_words() -> None:
+    # Developer's Reference, l10n (trial): "Wie viel Zeit sollte ich mindestens einplanen, …?" was refused over
+    # "… dass diese Aufgabe Zeit beansprucht; mindestens eine Woche, um die Aktualisierung korrekturlesen zu lassen"
+    q = analyse("Wie viel Zeit sollte ich mindestens einplanen, wenn ich den Übersetzer um eine Aktualisierung bitte?")
+    assert q.asks == "quantity"
+    assert states("quantity", "Diese Aufgabe beansprucht Zeit; mindestens eine Woche.", "", q)
+    assert states("quantity", "It takes a few days.", "", analyse("How long does the review take?"))
+    assert not states("quantity", "Eine Woche ist ein Zeitraum.", "", analyse("Wie viele Dateien gibt es?"))
