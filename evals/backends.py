@@ -27,9 +27,9 @@ def measure(set_path: Path, backend: str, embedder: Embedder | None = None,
     eval runner's rankings and judgements (evals.runner.retrieval_run) over a fresh index of the set's corpus,
     without its answers and baseline."""
     from evals import aggregate as agg
-    from evals.quality import corpus_files
+    from evals.quality import corpus_files, eval_settings
     from evals.relevance import RelevanceIndex
-    from evals.runner import Setup, eval_settings, load_items, retrieval_run
+    from evals.runner import Setup, load_items, retrieval_run
     from evals.targets import InProcessTarget
     from rag.service import Quelle
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from evals.quality import eval_settings
 from rag.config import Settings, load_settings
 from rag.documents import load_file
 from rag.service import Quelle
@@ -109,11 +110,8 @@ def run(split: str, settings: Settings | None = None, show_progress: bool = True
     if missing:
         raise SystemExit(f"missing {missing[0]} …: apt-get install debian-reference-de debian-reference-en")
     with tempfile.TemporaryDirectory(prefix="quelle-headings-") as tmp:
-        base = (settings or load_settings(llm={"provider": "none"})).model_dump()
-        base["data_dir"] = Path(tmp) / "data"
-        base["store"]["chroma_host"] = None
         chapters = german_chapters(edition, Path(tmp))
-        quelle = Quelle(Settings.model_validate(base))
+        quelle = Quelle(eval_settings(settings or load_settings(llm={"provider": "none"}), Path(tmp) / "data", None))
         quelle.ingest(sorted(chapters.values()), show_progress=show_progress)
         # a chapter's doc id is its file name below its own folder, as load_file gives it
         results: dict[str, list[tuple[bool, bool]]] = {"de": [], "en": []}

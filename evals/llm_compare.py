@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from evals.harness import markdown_table, mib, percentile, proc_status_kb, read_yaml
-from evals.quality import corpus_of, judge
+from evals.quality import corpus_of, eval_settings, judge
 from evals.splits import draw, recorded, select
 from rag.answer import final_answer
-from rag.config import Settings, load_settings
+from rag.config import load_settings
 from rag.schema import AnswerEvent, Delta, Draft, Final
 from rag.service import Quelle
 from rag.text import detect_language
@@ -109,10 +109,7 @@ def run_config(name: str, sets: Sequence[tuple[Path, int | None]], split: str) -
     for set_path, limit in sets:
         items = items_of(set_path, split, limit)
         with tempfile.TemporaryDirectory(prefix="quelle-llm-compare-") as tmp:
-            settings = load_settings(llm=CONFIGS[name], data_dir=Path(tmp))
-            data = settings.model_dump()
-            data["store"]["chroma_host"] = None
-            quelle = Quelle(Settings.model_validate(data))
+            quelle = Quelle(eval_settings(load_settings(llm=CONFIGS[name]), Path(tmp), None))
             quelle.ingest([corpus_of(set_path)], show_progress=False)
             quelle.ask(str(items[0]["question"]))  # warm-up, not measured: the embedder's first encode
             if quelle.llm.generates:

@@ -103,16 +103,23 @@ def summary(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
     }
 
 
+def eval_settings(base: Settings, data_dir: Path, retriever: str | None) -> Settings:
+    """The user's settings on a fresh embedded store in `data_dir` (never their index or their Chroma server)."""
+    data = base.model_dump()
+    data["data_dir"] = data_dir
+    data["store"]["chroma_host"] = None
+    if retriever:
+        data["retrieval"]["mode"] = retriever
+    return Settings.model_validate(data)
+
+
 def run(set_path: Path, split: str | None, settings: Settings | None = None, embedder: Embedder | None = None,
         show_progress: bool = True) -> tuple[list[Outcome], dict[str, dict[str, float | int | None]]]:
     """Ingest the set's corpus into a fresh temporary index, ask every item of the split, judge the answers."""
     items = select(set_path, read_yaml(set_path), split)
     with tempfile.TemporaryDirectory(prefix="quelle-quality-") as tmp:
-        base = settings or load_settings(llm={"provider": "none"})
-        data = base.model_dump()
-        data["data_dir"] = Path(tmp)
-        data["store"]["chroma_host"] = None
-        quelle = Quelle(Settings.model_validate(data), embedder=embedder)
+        quelle = Quelle(eval_settings(settings or load_settings(llm={"provider": "none"}), Path(tmp), None),
+                        embedder=embedder)
         quelle.ingest(corpus_files(set_path), show_progress=show_progress)
         outcomes = [judge(item, quelle.ask(str(item["question"])), quelle)
                     for item in tqdm(items, desc=set_path.stem, unit="q", disable=not show_progress)]

@@ -30,7 +30,7 @@ from evals.metrics import (
     numeric_exact,
     passage_relevant,
 )
-from evals.quality import corpus_files, corpus_of
+from evals.quality import corpus_files, corpus_of, eval_settings
 from evals.relevance import RelevanceIndex
 from evals.report import main_table, quality_table, write_report, write_summary
 from evals.splits import select
@@ -64,16 +64,6 @@ def spread(items: list[Any], limit: int | None) -> list[Any]:
     if limit is None or limit >= len(items):
         return list(items)
     return [items[(i * len(items)) // limit] for i in range(max(limit, 0))]
-
-
-def eval_settings(base: Settings, data_dir: Path, retriever: str | None) -> Settings:
-    """The user's settings on a fresh embedded store in `data_dir` (never their index or their Chroma server)."""
-    data = base.model_dump()
-    data["data_dir"] = data_dir
-    data["store"]["chroma_host"] = None
-    if retriever:
-        data["retrieval"]["mode"] = retriever
-    return Settings.model_validate(data)
 
 
 @dataclass

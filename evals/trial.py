@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.harness import markdown_table
-from evals.runner import eval_settings
+from evals.quality import eval_settings
 from rag.config import load_settings
 from rag.service import Quelle
 

@@ -215,7 +215,7 @@ def test_a_port_a_length_or_a_size_is_a_quantity() -> None:
     assert analyse("What key length does ssh-keygen use for RSA keys?").asks == "quantity"
     assert analyse("Welche Schlüssellänge verwendet ssh-keygen?").asks == "quantity"
     assert analyse("Welchem Zweck dient das Paket?").asks is None
-    # a period asked for is a time: "Innerhalb welcher Frist können Betreuer … widersprechen?" ("innerhalb von 21 Tagen")
+    # a period asked for is a time: "Innerhalb welcher Frist … widersprechen?" ("innerhalb von 21 Tagen")
     assert analyse("Innerhalb welcher Frist können Betreuer widersprechen?").asks == "quantity"
     assert analyse("Within what period can maintainers object?").asks == "quantity"
 
