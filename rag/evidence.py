@@ -165,7 +165,7 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
             if text.endswith(":"):  # "… erhalten Sie mit:" is quoted with the command or list it introduces
                 end = _lead_in_end(passage, spans[n + 1:], heads, end)
                 text = passage.text[start:end]
-            elif (command_end := _commands_end(passage, spans[n + 1:], heads, end)) > end:
+            elif (command_end := _lead_in_end(passage, spans[n + 1:], heads, end, commands_only=True)) > end:
                 end = command_end  # a task, then the command line that does it: find(1)'s "Nach Dateien … suchen, die
                 text = passage.text[start:end]  # in den letzten 24 Stunden geändert wurden." / "$ find $HOME -mtime 0"
             key = (passage.doc_id, passage.start + start)
@@ -177,30 +177,21 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     return list(found.values())
 
 
-def _lead_in_end(passage: Passage, following: Sequence[tuple[int, int]], heads: Sequence[Heading], end: int) -> int:
+def _lead_in_end(passage: Passage, following: Sequence[tuple[int, int]], heads: Sequence[Heading], end: int,
+                 commands_only: bool = False) -> int:
     """Where a lead-in sentence ending in ":" stops: after the short blocks that follow it (a command, a list, a
-    table's caption and rows), up to LEAD_IN_FOLLOW characters, never across a heading or the title."""
+    table's caption and rows), up to LEAD_IN_FOLLOW characters, never across a heading or the title. With
+    `commands_only`, only shell command lines are taken: a task shown with the command that does it ("Nach Dateien
+    … suchen, …" / "$ find $HOME -mtime 0"); `end` when none follows."""
     stop = end
     for start, block_end in following:
+        block = passage.text[start:block_end]
         if any(h.start == start for h in heads) or block_end - end > LEAD_IN_FOLLOW \
-                or _collapsed(passage.text[start:block_end]) == _collapsed(passage.title):
+                or _collapsed(block) == _collapsed(passage.title) or (commands_only and not _PROMPT.match(block)):
             break
         stop = block_end
-        if passage.text[start:block_end].rstrip().endswith((".", "!")) and not _CAPTION.match(
-                passage.text[start:block_end]):
+        if not commands_only and block.rstrip().endswith((".", "!")) and not _CAPTION.match(block):
             break  # a full sentence ends what the lead-in introduced
-    return stop
-
-
-def _commands_end(passage: Passage, following: Sequence[tuple[int, int]], heads: Sequence[Heading], end: int) -> int:
-    """Where the shell command lines right after a sentence end ("$ find $HOME -mtime 0", "# apt-get update"): a
-    command shown under the sentence that describes it, up to LEAD_IN_FOLLOW characters; `end` when none follows."""
-    stop = end
-    for start, block_end in following:
-        if any(h.start == start for h in heads) or block_end - end > LEAD_IN_FOLLOW \
-                or not _PROMPT.match(passage.text[start:block_end]):
-            break
-        stop = block_end
     return stop
 
 

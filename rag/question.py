@@ -31,9 +31,10 @@ _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         "quantity",
         r"\b(wie\s+(viel\w*|hoch|gro(ss|ß)|lang|lange|alt|schnell|weit|breit|schwer|stark|oft|häufig)|wieviel\w*"
         r"|how\s+(many|much|large|big|high|long|old|fast|far|wide|heavy|often|frequently)|what\s+(share|percentage|number|size)"
-        r"|welche[mnrs]?\s+(anzahl|menge|\S*größe|\S*grösse|\S*länge|zahl|wert|\S*frist|zeitspanne|zeitraum|dauer|\S*version|\S*nummer|port|uid|gid)|which\s+(\S+\s+)?"
-        r"(version(?!\s+control)|(port\s+)?number|port|uid|gid|length|size)s?|what\s+(\S+\s+)?(version|value|length|size|"
-        r"period|deadline)"
+        r"|welche[mnrs]?\s+(anzahl|menge|\S*größe|\S*grösse|\S*länge|zahl|wert|\S*frist|zeitspanne|zeitraum|dauer"
+        r"|\S*version|\S*nummer|port|uid|gid)"
+        r"|which\s+(\S+\s+)?(version(?!\s+control)|(port\s+)?number|port|uid|gid|length|size)s?"
+        r"|what\s+(\S+\s+)?(version|value|length|size|period|deadline)"
         r"|what\s+((is|are)\s+the\s+)?"
         r"(\S+\s+)?((port\s+)?number|port|uid|gid)s?\b"
         r"|(maximum|minimum|largest|smallest|highest|lowest|biggest)\s+(\S+\s+)?(number|size|length"
